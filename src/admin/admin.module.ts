@@ -1,0 +1,9 @@
+import { Module } from '@nestjs/common';
+import { DirectoryModule } from '../directory/directory.module.js';
+import { TokensModule } from '../tokens/tokens.module.js';
+import { AdminController } from './admin.controller.js';
+import { AdminService } from './admin.service.js';
+import { OperatorBootstrap } from './operator-bootstrap.service.js';
+
+@Module({ imports: [DirectoryModule, TokensModule], controllers: [AdminController], providers: [AdminService, OperatorBootstrap] })
+export class AdminModule {}

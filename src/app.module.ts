@@ -1,0 +1,27 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { AdminModule } from './admin/admin.module.js';
+import { ProtocolExceptionFilter } from './common/protocol-exception.filter.js';
+import type { AppConfig } from './config/app-config.js';
+import { ConfigModule } from './config/config.module.js';
+import { DataModule } from './data/data.module.js';
+import { DatabaseModule } from './database/database.module.js';
+import { OAuthModule } from './oauth/oauth.module.js';
+
+@Module({})
+export class AppModule {
+  /** `databaseUrl` is DATABASE_URL, or the embedded server's when that is unset. */
+  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot({ url: databaseUrl, poolSize: config.databasePoolSize }),
+        OAuthModule,
+        DataModule,
+        AdminModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: ProtocolExceptionFilter }],
+    };
+  }
+}

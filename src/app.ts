@@ -1,0 +1,48 @@
+import 'reflect-metadata';
+import { LogLevel, ValidationError, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module.js';
+import { ProblemError } from './common/protocol-errors.js';
+import type { AppConfig } from './config/app-config.js';
+
+/** Largest request body accepted (413 above it): ample for keys, certificates and assertions. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+const LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  info: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
+};
+
+/** The Nest application on Fastify, ready to listen; shared by main.ts and the tests. */
+export async function createApp(config: AppConfig, databaseUrl: string): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, databaseUrl),
+    new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: false }),
+    { logger: LOG_LEVELS[config.logLevel], abortOnError: false },
+  );
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      exceptionFactory: (errors) => ProblemError.validation(fieldErrors(errors)),
+    }),
+  );
+  app.enableShutdownHooks();
+  return app;
+}
+
+function fieldErrors(errors: ValidationError[], prefix = ''): Record<string, string[]> {
+  const result: Record<string, string[]> = {};
+  for (const error of errors) {
+    const field = `${prefix}${error.property}`;
+    if (error.constraints !== undefined) {
+      result[field] = Object.values(error.constraints).map((message) => message.replace(/^property (\S+) should not exist$/, 'is not a known field'));
+    }
+    Object.assign(result, fieldErrors(error.children ?? [], `${field}.`));
+  }
+  return result;
+}

@@ -1,0 +1,89 @@
+/**
+ * One error type per protocol. Services throw these; ProtocolExceptionFilter
+ * is the only place that turns them into HTTP.
+ */
+
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'invalid_target'
+  | 'server_error'
+  | 'temporarily_unavailable';
+
+/** Token endpoint errors, RFC 6749 §5.2. */
+export class OAuthError extends Error {
+  constructor(
+    readonly code: OAuthErrorCode,
+    readonly description: string,
+    readonly status = code === 'invalid_client' ? 401 : code === 'server_error' ? 500 : 400,
+  ) {
+    super(`${code}: ${description}`);
+    this.name = 'OAuthError';
+  }
+}
+
+/** Protected-resource errors, RFC 6750 §3. `code` absent means no credentials were sent. */
+export class BearerTokenError extends Error {
+  private constructor(
+    readonly status: 401 | 403 | 400,
+    readonly code: 'invalid_token' | 'insufficient_scope' | 'invalid_request' | undefined,
+    readonly description: string,
+    readonly scope?: string,
+  ) {
+    super(description);
+    this.name = 'BearerTokenError';
+  }
+
+  static missing(): BearerTokenError {
+    return new BearerTokenError(401, undefined, 'A bearer access token is required');
+  }
+
+  static invalid(description = 'The access token is invalid or expired'): BearerTokenError {
+    return new BearerTokenError(401, 'invalid_token', description);
+  }
+
+  static malformed(description: string): BearerTokenError {
+    return new BearerTokenError(400, 'invalid_request', description);
+  }
+
+  static insufficientScope(scope: string): BearerTokenError {
+    return new BearerTokenError(403, 'insufficient_scope', `The access token's scope does not cover ${scope}`, scope);
+  }
+}
+
+export interface FieldErrors {
+  readonly [field: string]: readonly string[];
+}
+
+/** Admin API errors as RFC 9457 problem details. */
+export class ProblemError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail?: string,
+    readonly fieldErrors?: FieldErrors,
+  ) {
+    super(detail ?? title);
+    this.name = 'ProblemError';
+  }
+
+  static validation(fieldErrors: FieldErrors): ProblemError {
+    return new ProblemError(422, 'Unprocessable Content', 'The request body is not valid', fieldErrors);
+  }
+
+  static conflict(detail: string): ProblemError {
+    return new ProblemError(409, 'Conflict', detail);
+  }
+
+  static notFound(detail: string): ProblemError {
+    return new ProblemError(404, 'Not Found', detail);
+  }
+
+  static forbidden(detail: string): ProblemError {
+    return new ProblemError(403, 'Forbidden', detail);
+  }
+}

@@ -1,0 +1,125 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { BearerTokenError, OAuthError, ProblemError } from './protocol-errors.js';
+
+const TOKEN_ENDPOINT = '/auth/token';
+
+/**
+ * The one place protocol errors become HTTP. Anything unexpected becomes a
+ * bare 500 without details: stack traces and secrets stay in the process.
+ */
+@Catch()
+export class ProtocolExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProtocolExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const path = (request.url ?? '').split('?')[0];
+    sendError(reply, toProtocolError(exception, path, this.logger), path);
+  }
+}
+
+type ProtocolError = OAuthError | BearerTokenError | ProblemError;
+
+/** Framework errors (unknown route, unparseable body, …) in the shape of the protocol the path speaks. */
+function toProtocolError(exception: unknown, path: string, logger: Logger): ProtocolError {
+  if (exception instanceof OAuthError || exception instanceof BearerTokenError || exception instanceof ProblemError) {
+    return exception;
+  }
+  const status = statusOf(exception);
+  if (status === undefined || status >= 500) {
+    logger.error(exception instanceof Error ? `${exception.name}: ${exception.message}` : 'non-error thrown', exception instanceof Error ? exception.stack : undefined);
+    return path === TOKEN_ENDPOINT
+      ? new OAuthError('server_error', 'The server could not complete the request', 500)
+      : new ProblemError(500, 'Internal Server Error');
+  }
+  if (path === TOKEN_ENDPOINT && status !== 404 && status !== 405 && status !== 413) {
+    return new OAuthError('invalid_request', 'The request body could not be read as a form');
+  }
+  return new ProblemError(status, titleOf(status), detailOf(exception));
+}
+
+function statusOf(exception: unknown): number | undefined {
+  if (exception instanceof HttpException) return exception.getStatus();
+  // Fastify's own errors (body parser, content type, size limit) carry a statusCode.
+  const statusCode = (exception as { statusCode?: unknown } | null)?.statusCode;
+  return typeof statusCode === 'number' && statusCode >= 400 && statusCode < 600 ? statusCode : undefined;
+}
+
+function detailOf(exception: unknown): string | undefined {
+  if (exception instanceof HttpException) {
+    const response = exception.getResponse();
+    if (typeof response === 'string') return response;
+    const message = (response as { message?: unknown }).message;
+    return typeof message === 'string' ? message : undefined;
+  }
+  const code = (exception as { code?: unknown }).code;
+  switch (code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'The request body is too large';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'The content type is not supported';
+    default:
+      return 'The request could not be read';
+  }
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+function titleOf(status: number): string {
+  return TITLES[status] ?? 'Error';
+}
+
+function sendError(reply: FastifyReply, error: ProtocolError, path: string): void {
+  reply.header('cache-control', 'no-store');
+  if (error instanceof OAuthError) {
+    reply.header('pragma', 'no-cache');
+    reply.status(error.status).type('application/json').send({ error: error.code, error_description: error.description });
+    return;
+  }
+  if (error instanceof BearerTokenError) {
+    reply.header('www-authenticate', bearerChallenge(error));
+    const body = error.code === undefined ? { error: 'unauthorized', error_description: error.description } : { error: error.code, error_description: error.description };
+    if (path.startsWith('/admin')) {
+      sendProblem(reply, new ProblemError(error.status, titleOf(error.status), error.description));
+      return;
+    }
+    reply.status(error.status).type('application/json').send(body);
+    return;
+  }
+  sendProblem(reply, error);
+}
+
+function sendProblem(reply: FastifyReply, error: ProblemError): void {
+  const body: Record<string, unknown> = { type: 'about:blank', title: error.title, status: error.status };
+  if (error.detail !== undefined) body.detail = error.detail;
+  if (error.fieldErrors !== undefined) {
+    body.errors = Object.entries(error.fieldErrors).map(([field, messages]) => ({ field, messages }));
+  }
+  reply.status(error.status).type('application/problem+json').send(body);
+}
+
+/** RFC 6750 §3: no error attribute when the request carried no credentials. */
+function bearerChallenge(error: BearerTokenError): string {
+  const parts = ['realm="token-issuer"'];
+  if (error.code !== undefined) {
+    parts.push(`error="${error.code}"`, `error_description="${error.description.replace(/["\\]/g, '')}"`);
+  }
+  if (error.scope !== undefined) parts.push(`scope="${error.scope}"`);
+  return `Bearer ${parts.join(', ')}`;
+}

@@ -1,0 +1,140 @@
+import { resolve } from 'node:path';
+import { parsePublicKey, type RegisteredPublicKey } from '../crypto/public-key.js';
+
+/** The whole configuration, read once from the environment and validated. */
+export interface AppConfig {
+  readonly port: number;
+  readonly host: string;
+  /** Externally visible base URL without a trailing slash; the `iss` of every token. */
+  readonly publicUrl: string;
+  /** Unset means: start an embedded Postgres under `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly embeddedPostgresPort: number;
+  readonly databasePoolSize: number;
+  /** Private signing JWKs from `SIGNING_KEYS`; unset means a key kept in the database. */
+  readonly signingKeys: readonly Record<string, unknown>[] | undefined;
+  readonly accessTokenTtlSeconds: number;
+  readonly timeZone: string;
+  readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
+  readonly bootstrapOperator:
+    | { readonly clientId: string; readonly publicKey: RegisteredPublicKey; readonly name: string }
+    | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Reads every variable, collects every problem, and throws once naming them all. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const problems: string[] = [];
+  const value = (name: string): string | undefined => {
+    const raw = env[name];
+    return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = value(name);
+    if (raw === undefined) return fallback;
+    const parsed = Number(raw);
+    if (!/^[0-9]+$/.test(raw) || parsed < min || parsed > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return parsed;
+  };
+
+  const port = integer('PORT', 3000, 0, 65535);
+  const publicUrl = parsePublicUrl(value('PUBLIC_URL') ?? `http://localhost:${port}`, problems);
+
+  const databaseUrl = value('DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+
+  const logLevel = value('LOG_LEVEL') ?? 'info';
+  if (!['error', 'warn', 'info', 'debug'].includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of error, warn, info, debug (got "${logLevel}")`);
+  }
+
+  const timeZone = value('TIME_ZONE') ?? 'UTC';
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone });
+  } catch {
+    problems.push(`TIME_ZONE must be an IANA time zone such as Europe/Oslo (got "${timeZone}")`);
+  }
+
+  const config: AppConfig = {
+    port,
+    host: value('HOST') ?? '0.0.0.0',
+    publicUrl,
+    databaseUrl,
+    dataDir: resolve(value('DATA_DIR') ?? './.data'),
+    embeddedPostgresPort: integer('EMBEDDED_POSTGRES_PORT', 54329, 1, 65535),
+    databasePoolSize: integer('DATABASE_POOL_SIZE', 10, 1, 500),
+    signingKeys: parseSigningKeys(value('SIGNING_KEYS'), problems),
+    accessTokenTtlSeconds: integer('ACCESS_TOKEN_TTL', 3600, 60, 86400),
+    timeZone,
+    logLevel: logLevel as AppConfig['logLevel'],
+    bootstrapOperator: parseBootstrap(env, value, problems),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function parsePublicUrl(raw: string, problems: string[]): string {
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
+    if (url.search || url.hash || url.username || url.password) throw new Error('parts');
+    return url.toString().replace(/\/+$/, '');
+  } catch {
+    problems.push(`PUBLIC_URL must be an http(s) URL without query, fragment or credentials (got "${raw}")`);
+    return raw;
+  }
+}
+
+function parseSigningKeys(raw: string | undefined, problems: string[]): AppConfig['signingKeys'] {
+  if (raw === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    const keys = Array.isArray(parsed) ? parsed : (parsed as { keys?: unknown })?.keys;
+    if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => k && typeof k === 'object')) {
+      throw new Error('shape');
+    }
+    return keys as Record<string, unknown>[];
+  } catch {
+    // Never echo the value: it holds private keys.
+    problems.push('SIGNING_KEYS must be a JSON Web Key Set ({"keys":[...]}) or a JSON array of private JWKs');
+    return undefined;
+  }
+}
+
+function parseBootstrap(
+  env: NodeJS.ProcessEnv,
+  value: (name: string) => string | undefined,
+  problems: string[],
+): AppConfig['bootstrapOperator'] {
+  const clientId = value('BOOTSTRAP_OPERATOR_CLIENT_ID');
+  const publicKey = env.BOOTSTRAP_OPERATOR_PUBLIC_KEY?.trim() || undefined;
+  if (clientId === undefined && publicKey === undefined) return undefined;
+  if (clientId === undefined || publicKey === undefined) {
+    problems.push('BOOTSTRAP_OPERATOR_CLIENT_ID and BOOTSTRAP_OPERATOR_PUBLIC_KEY must be set together');
+    return undefined;
+  }
+  if (!UUID.test(clientId)) {
+    problems.push(`BOOTSTRAP_OPERATOR_CLIENT_ID must be a UUID (got "${clientId}")`);
+    return undefined;
+  }
+  try {
+    return { clientId: clientId.toLowerCase(), publicKey: parsePublicKey(publicKey), name: value('BOOTSTRAP_OPERATOR_NAME') ?? 'FIS Operator' };
+  } catch (error) {
+    problems.push(`BOOTSTRAP_OPERATOR_PUBLIC_KEY is not an acceptable public key: ${(error as Error).message}`);
+    return undefined;
+  }
+}

@@ -1,0 +1,25 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { createDataSource } from './data-source.js';
+import { ENTITY_CLASSES } from './entities.js';
+import { migrateDatabase } from './migrate.js';
+
+/** The TypeORM connection; pending migrations are applied before anything else starts. */
+@Module({})
+export class DatabaseModule {
+  static forRoot(options: { url: string; poolSize: number }): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({ type: 'postgres', entities: ENTITY_CLASSES }),
+          dataSourceFactory: async () => {
+            const dataSource = await createDataSource(options).initialize();
+            await migrateDatabase(dataSource);
+            return dataSource;
+          },
+        }),
+      ],
+    };
+  }
+}

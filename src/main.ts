@@ -1,0 +1,46 @@
+import { loadConfig, ConfigError, type AppConfig } from './config/app-config.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
+import { createApp } from './app.js';
+
+/** Start-up: configuration, database (embedded unless DATABASE_URL), then the HTTP service. */
+async function main(): Promise<void> {
+  const config = readConfig();
+  let embedded: EmbeddedDatabase | undefined;
+  if (config.databaseUrl === undefined) {
+    embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort);
+    console.log(`Embedded Postgres is running on 127.0.0.1:${config.embeddedPostgresPort} with its data in ${config.dataDir}`);
+  }
+  try {
+    const app = await createApp(config, config.databaseUrl ?? embedded!.url);
+    // Nest closes the app on SIGTERM/SIGINT (enableShutdownHooks); the embedded server stops after it.
+    if (embedded !== undefined) {
+      const stopEmbedded = embedded.stop.bind(embedded);
+      process.once('beforeExit', () => void stopEmbedded());
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+        process.once(signal, () => setTimeout(() => void stopEmbedded().finally(() => process.exit(0)), 50));
+      }
+    }
+    await app.listen(config.port, config.host);
+    console.log(`token-issuer listening on ${config.host}:${config.port}, issuer ${config.publicUrl}`);
+  } catch (error) {
+    await embedded?.stop().catch(() => {});
+    throw error;
+  }
+}
+
+function readConfig(): AppConfig {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(`token-issuer failed to start: ${error.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,32 @@
+import { Inject, Injectable, type Provider } from '@nestjs/common';
+import type { Grant } from './grant.js';
+import { JwtBearerGrant } from './jwt-bearer.grant.js';
+
+/** Every grant the token endpoint serves: adding a grant is its file plus one entry here. */
+const GRANT_CLASSES = [JwtBearerGrant];
+
+const GRANTS = Symbol('GRANTS');
+
+/** Providers for the grants and the registry, for the OAuth module. */
+export const GRANT_PROVIDERS: Provider[] = [
+  ...GRANT_CLASSES,
+  { provide: GRANTS, useFactory: (...grants: Grant[]) => grants, inject: GRANT_CLASSES },
+];
+
+/** grant_type → grant. */
+@Injectable()
+export class GrantRegistry {
+  private readonly grants: ReadonlyMap<string, Grant>;
+
+  constructor(@Inject(GRANTS) grants: Grant[]) {
+    this.grants = new Map(grants.map((grant) => [grant.type, grant]));
+  }
+
+  get(type: string): Grant | undefined {
+    return this.grants.get(type);
+  }
+
+  get types(): string[] {
+    return [...this.grants.keys()];
+  }
+}

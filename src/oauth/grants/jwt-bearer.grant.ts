@@ -1,0 +1,103 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AppConfig } from '../../config/app-config.js';
+import { APP_CONFIG } from '../../config/config.module.js';
+import { OAuthError } from '../../common/protocol-errors.js';
+import { AssertionError, AssertionPolicy, parseAssertion, verifyAssertion } from '../../crypto/jwt-bearer-assertion.js';
+import { ScopeSet, ScopeSyntaxError } from '../../crypto/scope.js';
+import { DirectoryService } from '../../directory/directory.service.js';
+import { AccessTokenIssuer, ENTITY_ROLE } from '../../tokens/access-token.js';
+import { PartyResolver } from '../party-resolver.js';
+import { ReplayStore } from '../replay-store.js';
+import type { Grant, TokenForm, TokenResponse } from './grant.js';
+
+export const MAX_ASSERTION_LIFETIME_SECONDS = 120;
+export const CLOCK_LEEWAY_SECONDS = 30;
+
+/** RFC 7523 §2.1: a client signs an assertion with its registered key and names the party it acts for. */
+@Injectable()
+export class JwtBearerGrant implements Grant {
+  readonly type = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+  readonly parameters: ReadonlySet<string> = new Set(['assertion', 'scope']);
+  private readonly policy: AssertionPolicy;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly directory: DirectoryService,
+    private readonly parties: PartyResolver,
+    private readonly replays: ReplayStore,
+    private readonly issuer: AccessTokenIssuer,
+  ) {
+    const endpoints = [`${config.publicUrl}/auth`, `${config.publicUrl}/auth/token`];
+    this.policy = {
+      audiences: new Set(endpoints.flatMap((url) => [url, `${url}/`])),
+      maxLifetimeSeconds: MAX_ASSERTION_LIFETIME_SECONDS,
+      clockLeewaySeconds: CLOCK_LEEWAY_SECONDS,
+    };
+  }
+
+  async exchange(form: TokenForm): Promise<TokenResponse> {
+    const assertionText = form.get('assertion');
+    if (assertionText === undefined || assertionText === '') throw new OAuthError('invalid_request', 'The assertion parameter is required');
+    const requested = parseRequestedScope(form.get('scope'));
+
+    const assertion = await this.verify(assertionText);
+    const { client, entity } = assertion.credentials;
+    const acting = await this.parties.resolve(client, assertion.subject);
+
+    const clientScopes = ScopeSet.fromArray(client.scopes);
+    const allowed = acting === undefined ? clientScopes : clientScopes.intersect(acting.scopes);
+    if (requested !== undefined && !allowed.coversAll(requested)) {
+      throw new OAuthError('invalid_scope', 'The requested scope exceeds what this client holds for the party');
+    }
+    const granted = requested === undefined ? allowed : allowed.intersect(requested);
+    if (granted.isEmpty) throw new OAuthError('invalid_scope', 'The client holds no scope for this party');
+
+    // Claimed last, so a refused login consumes nothing; a replay of a good assertion still fails here.
+    const expiresAt = new Date((assertion.expiresAt + CLOCK_LEEWAY_SECONDS) * 1000);
+    if (!(await this.replays.claim(client.clientId, assertion.jti, expiresAt))) {
+      throw new OAuthError('invalid_grant', 'The assertion jti has been used already');
+    }
+
+    const { token, expiresIn } = this.issuer.issue({
+      clientId: client.clientId,
+      eid: entity.eid,
+      entityId: entity.id,
+      partyId: acting?.party.id,
+      role: acting === undefined ? ENTITY_ROLE : `flex_${acting.party.type}`,
+      scope: granted,
+    });
+    return {
+      access_token: token,
+      expires_in: expiresIn,
+      issued_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+      token_type: 'Bearer',
+      scope: granted.toString(),
+    };
+  }
+
+  /** Header policy, client and key lookup, signature, then claims; every failure is invalid_grant. */
+  private async verify(text: string) {
+    try {
+      const unverified = parseAssertion(text);
+      const credentials = await this.directory.findClientCredentials(unverified.issuer);
+      if (credentials === null) throw new AssertionError('The client is unknown');
+      if (!credentials.client.active) throw new AssertionError('The client is inactive');
+      if (credentials.entity.status !== 'active') throw new AssertionError("The client's entity is inactive");
+      const verified = await verifyAssertion(unverified, credentials.keys, this.policy);
+      return { ...verified, credentials };
+    } catch (error) {
+      if (error instanceof AssertionError) throw new OAuthError('invalid_grant', error.message);
+      throw error;
+    }
+  }
+}
+
+function parseRequestedScope(text: string | undefined): ScopeSet | undefined {
+  if (text === undefined || text === '') return undefined;
+  try {
+    return ScopeSet.parse(text);
+  } catch (error) {
+    if (error instanceof ScopeSyntaxError) throw new OAuthError('invalid_scope', 'The scope parameter is malformed');
+    throw error;
+  }
+}

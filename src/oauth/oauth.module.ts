@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { DirectoryModule } from '../directory/directory.module.js';
+import { TokensModule } from '../tokens/tokens.module.js';
+import { DiscoveryController } from './discovery.controller.js';
+import { GRANT_PROVIDERS, GrantRegistry } from './grants/grant-registry.js';
+import { PartyResolver } from './party-resolver.js';
+import { ReplayStore } from './replay-store.js';
+import { TokenEndpointService } from './token-endpoint.service.js';
+import { TokenController } from './token.controller.js';
+import { UserinfoController, UserinfoService } from './userinfo.controller.js';
+
+/** The token endpoint and its grants, userinfo and discovery. */
+@Module({
+  imports: [DirectoryModule, TokensModule],
+  controllers: [TokenController, UserinfoController, DiscoveryController],
+  providers: [...GRANT_PROVIDERS, GrantRegistry, TokenEndpointService, PartyResolver, ReplayStore, UserinfoService],
+})
+export class OAuthModule {}

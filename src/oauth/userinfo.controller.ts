@@ -1,0 +1,42 @@
+import { Controller, Get, Header, Injectable, UseGuards } from '@nestjs/common';
+import { BearerTokenError } from '../common/protocol-errors.js';
+import { DirectoryService } from '../directory/directory.service.js';
+import { AccessTokenGuard, CurrentPrincipal } from '../tokens/access-token.guard.js';
+import type { AccessTokenPrincipal } from '../tokens/access-token.js';
+
+export interface UserinfoResponse {
+  readonly sub: string;
+  readonly current_role: string;
+  readonly entity_id: number;
+  readonly entity_name: string;
+  readonly party_id?: number;
+  readonly party_name?: string;
+}
+
+@Injectable()
+export class UserinfoService {
+  constructor(private readonly directory: DirectoryService) {}
+
+  /** Who the token speaks for, with current names; party fields are absent for entity-level tokens. */
+  async describe(principal: AccessTokenPrincipal): Promise<UserinfoResponse> {
+    const entity = await this.directory.findEntity(principal.entityId);
+    if (entity === null) throw BearerTokenError.invalid('The entity of this token no longer exists');
+    const base = { sub: principal.claims.sub, current_role: principal.role, entity_id: entity.id, entity_name: entity.name };
+    if (principal.partyId === undefined) return base;
+    const party = await this.directory.findParty(principal.partyId);
+    if (party === null) throw BearerTokenError.invalid('The party of this token no longer exists');
+    return { ...base, party_id: party.id, party_name: party.name };
+  }
+}
+
+@Controller('auth')
+export class UserinfoController {
+  constructor(private readonly userinfo: UserinfoService) {}
+
+  @Get('userinfo')
+  @UseGuards(AccessTokenGuard)
+  @Header('Cache-Control', 'no-store')
+  describe(@CurrentPrincipal() principal: AccessTokenPrincipal): Promise<UserinfoResponse> {
+    return this.userinfo.describe(principal);
+  }
+}

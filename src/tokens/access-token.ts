@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { errors, jwtVerify } from 'jose';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { ScopeSet } from '../crypto/scope.js';
+import { SigningKeys } from './signing-keys.service.js';
+
+/** Claims of an access token (RFC 9068 plus the contract's entity, party and role). */
+export interface AccessTokenClaims {
+  readonly iss: string;
+  readonly aud: string;
+  readonly sub: string;
+  readonly client_id: string;
+  readonly iat: number;
+  readonly exp: number;
+  readonly jti: string;
+  readonly eid: string;
+  readonly entity_id: number;
+  readonly party_id?: number;
+  readonly role: string;
+  readonly scope: string;
+}
+
+/** Who is calling, as established by a verified access token. */
+export class AccessTokenPrincipal {
+  readonly scope: ScopeSet;
+
+  constructor(readonly claims: AccessTokenClaims) {
+    this.scope = ScopeSet.parse(claims.scope);
+  }
+
+  get entityId(): number {
+    return this.claims.entity_id;
+  }
+
+  get partyId(): number | undefined {
+    return this.claims.party_id;
+  }
+
+  get role(): string {
+    return this.claims.role;
+  }
+}
+
+export interface AccessTokenSubject {
+  readonly clientId: string;
+  readonly eid: string;
+  readonly entityId: number;
+  readonly partyId: number | undefined;
+  readonly role: string;
+  readonly scope: ScopeSet;
+}
+
+export const ENTITY_ROLE = 'flex_entity';
+
+@Injectable()
+export class AccessTokenIssuer {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly signingKeys: SigningKeys,
+  ) {}
+
+  issue(subject: AccessTokenSubject): { token: string; expiresIn: number } {
+    const now = Math.floor(Date.now() / 1000);
+    const expiresIn = this.config.accessTokenTtlSeconds;
+    const claims: AccessTokenClaims = {
+      iss: this.config.publicUrl,
+      aud: this.config.publicUrl,
+      sub: subject.eid,
+      client_id: subject.clientId,
+      iat: now,
+      exp: now + expiresIn,
+      jti: randomUUID(),
+      eid: subject.eid,
+      entity_id: subject.entityId,
+      ...(subject.partyId === undefined ? {} : { party_id: subject.partyId }),
+      role: subject.role,
+      scope: subject.scope.toString(),
+    };
+    return { token: this.signingKeys.ring.signJwt({ typ: 'at+jwt' }, claims as unknown as Record<string, unknown>), expiresIn };
+  }
+}
+
+/** Verifies our own access tokens: signature first (jose), then iss, aud, typ, exp and claim types. */
+@Injectable()
+export class AccessTokenVerifier {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly signingKeys: SigningKeys,
+  ) {}
+
+  /** Null for anything that is not a valid, unexpired access token of this issuer. */
+  async verify(token: string): Promise<AccessTokenPrincipal | null> {
+    if (token.length > 8192) return null;
+    try {
+      const { payload } = await jwtVerify(
+        token,
+        (header) => {
+          const key = header.kid === undefined ? undefined : this.signingKeys.ring.verificationKey(header.kid);
+          if (key === undefined) throw new errors.JWKSNoMatchingKey();
+          return key;
+        },
+        {
+          algorithms: ['ES256'],
+          issuer: this.config.publicUrl,
+          audience: this.config.publicUrl,
+          typ: 'at+jwt',
+          requiredClaims: ['exp', 'iat', 'jti', 'sub'],
+        },
+      );
+      if (!hasAccessTokenShape(payload)) return null;
+      return new AccessTokenPrincipal(payload);
+    } catch {
+      return null;
+    }
+  }
+}
+
+function hasAccessTokenShape(payload: Record<string, unknown>): payload is AccessTokenClaims & Record<string, unknown> {
+  return (
+    typeof payload.client_id === 'string' &&
+    typeof payload.eid === 'string' &&
+    Number.isSafeInteger(payload.entity_id) &&
+    (payload.party_id === undefined || Number.isSafeInteger(payload.party_id)) &&
+    typeof payload.role === 'string' &&
+    typeof payload.scope === 'string'
+  );
+}
