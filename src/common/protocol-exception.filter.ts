@@ -35,8 +35,9 @@ function toProtocolError(exception: unknown, path: string, logger: Logger): Prot
       ? new OAuthError('server_error', 'The server could not complete the request', 500)
       : new ProblemError(500, 'Internal Server Error');
   }
-  if (path === TOKEN_ENDPOINT && status !== 404 && status !== 405 && status !== 413) {
-    return new OAuthError('invalid_request', 'The request body could not be read as a form');
+  if (path === TOKEN_ENDPOINT) {
+    // RFC 6749 §5.2 has no code for these; invalid_request with the HTTP status that fits (400, 413, 415…).
+    return new OAuthError('invalid_request', status === 400 ? 'The request body could not be read as a form' : (detailOf(exception) ?? titleOf(status)), status);
   }
   return new ProblemError(status, titleOf(status), detailOf(exception));
 }

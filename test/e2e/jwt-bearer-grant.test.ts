@@ -129,6 +129,19 @@ describe('POST /auth/token with the JWT-bearer grant', () => {
       expect(await app.query('SELECT 1 FROM used_assertions WHERE client_id = $1 AND jti = $2', [client.clientId, jti])).toHaveLength(1);
     });
 
+    it('a jti whose earlier use has expired may be used again, and the purge removes expired rows', async () => {
+      const jti = `expired-${randomUUID()}`;
+      await app.query("INSERT INTO used_assertions (client_id, jti, expires_at) VALUES ($1, $2, now() - interval '1 second')", [client.clientId, jti]);
+      await tokenOf(await app.login(client, { jti }));
+      const [row] = await app.query<{ live: boolean }>('SELECT expires_at > now() AS live FROM used_assertions WHERE jti = $1', [jti]);
+      expect(row.live).toBe(true);
+      await app.query("INSERT INTO used_assertions (client_id, jti, expires_at) VALUES ($1, $2, now() - interval '1 second')", [client.clientId, `stale-${jti}`]);
+      const { ReplayStore } = await import('../../src/oauth/replay-store.js');
+      expect(await app.app.get(ReplayStore).purgeExpired()).toBeGreaterThanOrEqual(1);
+      expect(await app.query('SELECT 1 FROM used_assertions WHERE jti = $1', [`stale-${jti}`])).toHaveLength(0);
+      expect(await app.query('SELECT 1 FROM used_assertions WHERE jti = $1', [jti])).toHaveLength(1);
+    });
+
     it('an unknown client', async () => {
       await expectError(await app.login({ ...client, clientId: randomUUID() }), 'invalid_grant', /unknown/);
       await expectError(await app.login({ ...client, clientId: 'not-a-uuid' }), 'invalid_grant', /unknown/);
@@ -246,9 +259,21 @@ describe('POST /auth/token with the JWT-bearer grant', () => {
       await expectError(response, 'invalid_request', /x-www-form-urlencoded/);
     });
 
-    it('refuses a body that is not text of any known type', async () => {
+    it('refuses a media type it does not read with 415 in the OAuth error shape', async () => {
       const response = await app.fetch('/auth/token', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: 'abc' });
-      await expectError(response, 'invalid_request');
+      expect(response.status).toBe(415);
+      expect(await response.json()).toMatchObject({ error: 'invalid_request' });
+    });
+
+    it('answers a body over the limit with 413 in the OAuth error shape', async () => {
+      const response = await app.fetch('/auth/token', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `grant_type=${encodeURIComponent(JWT_BEARER)}&assertion=${'a'.repeat(70 * 1024)}`,
+      });
+      const body = (await response.json()) as Record<string, string>;
+      expect(response.status).toBe(413);
+      expect(body.error).toBe('invalid_request');
     });
 
     it('refuses an assertion that is not a JWS', async () => {

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SignJWT } from 'jose';
 import pg from 'pg';
@@ -26,19 +26,19 @@ export class TestApp {
     readonly operator: TestClient,
   ) {}
 
-  static async start(env: Record<string, string> = {}): Promise<TestApp> {
+  /** A fresh database and operator, or those of an earlier app (`restartOf`) to test a restart. */
+  static async start(env: Record<string, string> = {}, restartOf?: TestApp): Promise<TestApp> {
     const adminUrl = process.env.TEST_ADMIN_DATABASE_URL;
     if (!adminUrl) throw new Error('TEST_ADMIN_DATABASE_URL is not set: run the tests through jest (global setup)');
-    const databaseUrl = await TestApp.freshDatabase(adminUrl);
-    const operatorKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const operator: TestClient = { clientId: randomUUID(), privateKey: operatorKeys.privateKey, alg: 'ES256' };
+    const databaseUrl = restartOf?.databaseUrl ?? (await TestApp.freshDatabase(adminUrl));
+    const operator: TestClient = restartOf?.operator ?? { clientId: randomUUID(), privateKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, alg: 'ES256' };
     const config = loadConfig({
       PUBLIC_URL,
       DATABASE_URL: databaseUrl,
       LOG_LEVEL: 'error',
       DATABASE_POOL_SIZE: '4',
       BOOTSTRAP_OPERATOR_CLIENT_ID: operator.clientId,
-      BOOTSTRAP_OPERATOR_PUBLIC_KEY: operatorKeys.publicKey.export({ type: 'spki', format: 'pem' }) as string,
+      BOOTSTRAP_OPERATOR_PUBLIC_KEY: createPublicKey(operator.privateKey).export({ type: 'spki', format: 'pem' }) as string,
       ...env,
     });
     const app = await createApp(config, databaseUrl);
