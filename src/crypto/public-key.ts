@@ -49,7 +49,7 @@ function fromPem(text: string): RegisteredPublicKey {
   const blocks = text.match(/-----BEGIN ([A-Z ]+)-----/g) ?? [];
   if (blocks.length === 0) throw new PublicKeyError('The key must be a PEM public key (-----BEGIN PUBLIC KEY-----) or a JWK');
   if (blocks.length > 1) throw new PublicKeyError('The key must be exactly one PEM block');
-  if (/PRIVATE KEY/.test(blocks[0])) throw new PublicKeyError('That is a private key: register the public key only');
+  if (/PRIVATE KEY/.test(blocks[0] ?? '')) throw new PublicKeyError('That is a private key: register the public key only');
   if (!/^-----BEGIN (RSA )?PUBLIC KEY-----/.test(text)) throw new PublicKeyError('The PEM block must be a PUBLIC KEY or RSA PUBLIC KEY');
   let key: KeyObject;
   try {
