@@ -12,7 +12,8 @@ export class DatabaseModule {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRootAsync({
-          useFactory: () => ({ type: 'postgres', entities: ENTITY_CLASSES }),
+          // A database that is still starting gets ~10 s; then start-up fails and the process exits 1.
+          useFactory: () => ({ type: 'postgres', entities: ENTITY_CLASSES, retryAttempts: 5, retryDelay: 2000, verboseRetryLog: false }),
           dataSourceFactory: async () => {
             const dataSource = await createDataSource(options).initialize();
             await migrateDatabase(dataSource);
