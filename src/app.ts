@@ -31,7 +31,6 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
       exceptionFactory: (errors) => ProblemError.validation(fieldErrors(errors)),
     }),
   );
-  app.enableShutdownHooks();
   return app;
 }
 

@@ -12,14 +12,13 @@ async function main(): Promise<void> {
   }
   try {
     const app = await createApp(config, config.databaseUrl ?? embedded!.url);
-    // Nest closes the app on SIGTERM/SIGINT (enableShutdownHooks); the embedded server stops after it.
-    if (embedded !== undefined) {
-      const stopEmbedded = embedded.stop.bind(embedded);
-      process.once('beforeExit', () => void stopEmbedded());
-      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-        process.once(signal, () => setTimeout(() => void stopEmbedded().finally(() => process.exit(0)), 50));
-      }
-    }
+    // In order: stop accepting and finish in-flight requests, close the pool, then stop the embedded server.
+    const shutdown = async () => {
+      await app.close().catch((error: Error) => console.error(`shutdown: ${error.message}`));
+      await embedded?.stop().catch(() => {});
+      process.exit(0);
+    };
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutdown());
     await app.listen(config.port, config.host);
     console.log(`token-issuer listening on ${config.host}:${config.port}, issuer ${config.publicUrl}`);
   } catch (error) {
