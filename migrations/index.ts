@@ -1,4 +1,5 @@
 import { Foundation1763800000000 } from './1763800000000-foundation.js';
+import { Registrant1763900000000 } from './1763900000000-registrant.js';
 
 /** Every migration, in order. TypeORM runs those not yet recorded in the `migrations` table. */
-export const MIGRATIONS = [Foundation1763800000000];
+export const MIGRATIONS = [Foundation1763800000000, Registrant1763900000000];

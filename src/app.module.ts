@@ -7,6 +7,7 @@ import { ConfigModule } from './config/config.module.js';
 import { DataModule } from './data/data.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { OAuthModule } from './oauth/oauth.module.js';
+import { RegistrantModule } from './registrant/registrant.module.js';
 
 @Module({})
 export class AppModule {
@@ -18,6 +19,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot({ url: databaseUrl, poolSize: config.databasePoolSize }),
         OAuthModule,
+        RegistrantModule,
         DataModule,
         AdminModule,
       ],

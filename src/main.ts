@@ -1,14 +1,19 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { loadConfig, ConfigError, type AppConfig } from './config/app-config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
 import { createApp } from './app.js';
 
 /** Start-up: configuration, database (embedded unless DATABASE_URL), then the HTTP service. */
 async function main(): Promise<void> {
-  const config = readConfig();
+  let config = readConfig();
   let embedded: EmbeddedDatabase | undefined;
   if (config.databaseUrl === undefined) {
     embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort);
     console.log(`Embedded Postgres is running on 127.0.0.1:${config.embeddedPostgresPort} with its data in ${config.dataDir}`);
+    if (config.tokenSecret === undefined) config = { ...config, tokenSecret: await embeddedTokenSecret(config.dataDir) };
   }
   try {
     const app = await createApp(config, config.databaseUrl ?? embedded!.url);
@@ -25,6 +30,15 @@ async function main(): Promise<void> {
     await embedded?.stop().catch(() => {});
     throw error;
   }
+}
+
+/** The embedded default's TOKEN_SECRET: made on first start, kept beside the database, readable by its owner only. */
+async function embeddedTokenSecret(dataDir: string): Promise<string> {
+  const file = join(dataDir, 'token-secret');
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const secret = randomBytes(48).toString('base64url');
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
 }
 
 function readConfig(): AppConfig {

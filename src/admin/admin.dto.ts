@@ -1,4 +1,5 @@
 import { ArrayMaxSize, IsArray, IsDefined, IsIn, IsInt, IsOptional, IsString, Length, Max, Min, ValidateIf } from 'class-validator';
+import { MAX_PASSWORD_LENGTH } from '../crypto/password-hasher.js';
 import { ENTITY_BUSINESS_ID_TYPES, ENTITY_TYPES, PARTY_BUSINESS_ID_TYPES, PARTY_TYPES } from '../crypto/business-id.js';
 
 // Shape checks only; the business rules (check digits, scope grammar, keys) are AdminService's.
@@ -63,4 +64,12 @@ export class CreateEntityClientDto {
   /** PEM text, a JWK object, or a JWK as JSON text; checked by parsePublicKey. */
   @IsDefined()
   public_key: unknown;
+}
+
+export class SetCredentialsDto {
+  @IsString() @Length(1, 254)
+  username: string;
+
+  @IsString() @Length(1, MAX_PASSWORD_LENGTH)
+  password: string;
 }

@@ -8,9 +8,12 @@ import { parsePublicKey, PublicKeyError } from '../crypto/public-key.js';
 import { ScopeSet, ScopeSyntaxError } from '../crypto/scope.js';
 import { DirectoryConflictError, DirectoryService } from '../directory/directory.service.js';
 import { clientView, entityView, membershipView, partyView } from '../directory/views.js';
-import type { AccessTokenPrincipal } from '../tokens/access-token.js';
+import type { Principal } from '../tokens/access-token.js';
 import { isOperator } from '../tokens/operator.js';
-import type { CreateEntityClientDto, CreateEntityDto, CreatePartyDto, CreatePartyMembershipDto } from './admin.dto.js';
+import type { CreateEntityClientDto, CreateEntityDto, CreatePartyDto, CreatePartyMembershipDto, SetCredentialsDto } from './admin.dto.js';
+import { isValidEmailId } from '../crypto/business-id.js';
+import { RegistrantCredentials, UsernameTakenError } from '../registrant/registrant-credentials.service.js';
+import { normalizeUsername } from '../registrant/username.js';
 
 /** The admin API's rules: who may call it, and what makes a valid directory object. */
 @Injectable()
@@ -18,14 +21,15 @@ export class AdminService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly directory: DirectoryService,
+    private readonly credentials: RegistrantCredentials,
   ) {}
 
   /** Creating directory objects is the operator's alone (the admin issue widens this for clients). */
-  assertOperator(principal: AccessTokenPrincipal): void {
+  assertOperator(principal: Principal): void {
     if (!isOperator(principal)) throw ProblemError.forbidden('Only the operator may do this');
   }
 
-  async createEntity(principal: AccessTokenPrincipal, input: CreateEntityDto) {
+  async createEntity(principal: Principal, input: CreateEntityDto) {
     this.assertOperator(principal);
     const businessId = normalizeBusinessId(input.business_id_type, input.business_id);
     const problem = validateEntityBusinessId(input.type as EntityType, input.business_id_type, businessId);
@@ -36,7 +40,7 @@ export class AdminService {
     return entityView(entity, this.config.timeZone);
   }
 
-  async createParty(principal: AccessTokenPrincipal, input: CreatePartyDto) {
+  async createParty(principal: Principal, input: CreatePartyDto) {
     this.assertOperator(principal);
     const businessId = normalizeBusinessId(input.business_id_type, input.business_id);
     const problem = validatePartyBusinessId(input.business_id_type, businessId);
@@ -48,7 +52,7 @@ export class AdminService {
     return partyView(party, this.config.timeZone);
   }
 
-  async createMembership(principal: AccessTokenPrincipal, input: CreatePartyMembershipDto) {
+  async createMembership(principal: Principal, input: CreatePartyMembershipDto) {
     this.assertOperator(principal);
     const scopes = parseScopes(input.scopes);
     const [entity, party] = await Promise.all([this.directory.findEntity(input.entity_id), this.directory.findParty(input.party_id)]);
@@ -63,7 +67,7 @@ export class AdminService {
     return membershipView(membership, this.config.timeZone);
   }
 
-  async createClient(principal: AccessTokenPrincipal, input: CreateEntityClientDto) {
+  async createClient(principal: Principal, input: CreateEntityClientDto) {
     this.assertOperator(principal);
     const scopes = parseScopes(input.scopes);
     const key = parseKey(input.public_key);
@@ -77,7 +81,27 @@ export class AdminService {
     );
     return clientView(client, keys, this.config.timeZone);
   }
+
+  /** A person's username (its e-mail) and password for registrant login. */
+  async setCredentials(principal: Principal, entityIdText: string, input: SetCredentialsDto): Promise<void> {
+    this.assertOperator(principal);
+    const entity = /^[1-9][0-9]{0,9}$/.test(entityIdText) && Number(entityIdText) <= 2_147_483_647 ? await this.directory.findEntity(Number(entityIdText)) : null;
+    if (entity === null) throw ProblemError.notFound('No such entity');
+    const problems: Record<string, string[]> = {};
+    if (entity.type !== 'person') problems.entity = ['Only person entities have credentials'];
+    if (!isValidEmailId(normalizeUsername(input.username))) problems.username = ['must be an e-mail address'];
+    if ([...input.password].length < MIN_PASSWORD_LENGTH) problems.password = [`must be at least ${MIN_PASSWORD_LENGTH} characters`];
+    if (Object.keys(problems).length > 0) throw ProblemError.validation(problems);
+    try {
+      await this.credentials.set(entity.id, input.username, input.password);
+    } catch (error) {
+      if (error instanceof UsernameTakenError) throw ProblemError.conflict('This username belongs to another person');
+      throw error;
+    }
+  }
 }
+
+export const MIN_PASSWORD_LENGTH = 12;
 
 /** Ids that have one canonical spelling are stored in it. */
 function normalizeBusinessId(type: string, id: string): string {

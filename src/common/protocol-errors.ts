@@ -87,3 +87,35 @@ export class ProblemError extends Error {
     return new ProblemError(403, 'Forbidden', detail);
   }
 }
+
+/**
+ * Registrant API errors in the registry's shape: `{"errors":[{"<field>":["<message>"]}]}`;
+ * `retryAfterSeconds` becomes a Retry-After header (429).
+ */
+export class RegistrantError extends Error {
+  private constructor(
+    readonly status: number,
+    readonly errors: FieldErrors,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(`registrant error ${status}`);
+    this.name = 'RegistrantError';
+  }
+
+  /** One answer for every authentication failure, so none tells which part was wrong. */
+  static notAuthorized(): RegistrantError {
+    return new RegistrantError(401, { base: ['Not authorized'] });
+  }
+
+  static invalid(errors: FieldErrors): RegistrantError {
+    return new RegistrantError(422, errors);
+  }
+
+  static throttled(retryAfterSeconds: number): RegistrantError {
+    return new RegistrantError(429, { base: ['Too many failed login attempts; try again later'] }, Math.max(1, Math.ceil(retryAfterSeconds)));
+  }
+
+  static http(status: number, message: string): RegistrantError {
+    return new RegistrantError(status, { base: [message] });
+  }
+}

@@ -1,8 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { BearerTokenError, OAuthError, ProblemError } from './protocol-errors.js';
+import { BearerTokenError, OAuthError, ProblemError, RegistrantError } from './protocol-errors.js';
 
 const TOKEN_ENDPOINT = '/auth/token';
+const REGISTRANT_API = '/api/v1/registrant/';
 
 /**
  * The one place protocol errors become HTTP. Anything unexpected becomes a
@@ -21,19 +22,23 @@ export class ProtocolExceptionFilter implements ExceptionFilter {
   }
 }
 
-type ProtocolError = OAuthError | BearerTokenError | ProblemError;
+type ProtocolError = OAuthError | BearerTokenError | ProblemError | RegistrantError;
 
 /** Framework errors (unknown route, unparseable body, …) in the shape of the protocol the path speaks. */
 function toProtocolError(exception: unknown, path: string, logger: Logger): ProtocolError {
-  if (exception instanceof OAuthError || exception instanceof BearerTokenError || exception instanceof ProblemError) {
+  if (exception instanceof OAuthError || exception instanceof BearerTokenError || exception instanceof ProblemError || exception instanceof RegistrantError) {
     return exception;
   }
   const status = statusOf(exception);
   if (status === undefined || status >= 500) {
     logger.error(exception instanceof Error ? `${exception.name}: ${exception.message}` : 'non-error thrown', exception instanceof Error ? exception.stack : undefined);
-    return path === TOKEN_ENDPOINT
-      ? new OAuthError('server_error', 'The server could not complete the request', 500)
-      : new ProblemError(500, 'Internal Server Error');
+    if (path === TOKEN_ENDPOINT) return new OAuthError('server_error', 'The server could not complete the request', 500);
+    if (path.startsWith(REGISTRANT_API)) return RegistrantError.http(500, 'The server could not complete the request');
+    return new ProblemError(500, 'Internal Server Error');
+  }
+  if (path.startsWith(REGISTRANT_API)) {
+    // The registry answers a body it cannot read as a malformed body: 422.
+    return status === 400 ? RegistrantError.invalid({ base: ['The request body must be a JSON object'] }) : RegistrantError.http(status, detailOf(exception) ?? titleOf(status));
   }
   if (path === TOKEN_ENDPOINT) {
     // RFC 6749 §5.2 has no code for these; invalid_request with the HTTP status that fits (400, 413, 415…).
@@ -101,6 +106,11 @@ function sendError(reply: FastifyReply, error: ProtocolError, path: string): voi
       return;
     }
     reply.status(error.status).type('application/json').send(body);
+    return;
+  }
+  if (error instanceof RegistrantError) {
+    if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
+    reply.status(error.status).type('application/json').send({ errors: Object.entries(error.errors).map(([field, messages]) => ({ [field]: messages })) });
     return;
   }
   sendProblem(reply, error);

@@ -1,4 +1,7 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { MIN_SECRET_BYTES } from '../crypto/aes-token-codec.js';
 import { parsePublicKey, type RegisteredPublicKey } from '../crypto/public-key.js';
 
 /** The whole configuration, read once from the environment and validated. */
@@ -17,6 +20,22 @@ export interface AppConfig {
   readonly accessTokenTtlSeconds: number;
   readonly timeZone: string;
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
+  /** Issues and verifies registrant tokens; unset only in the embedded default (main.ts keeps one in DATA_DIR). */
+  readonly tokenSecret: string | undefined;
+  /** Earlier secrets: tokens under them still verify, none are issued. */
+  readonly tokenSecretsPrevious: readonly string[];
+  readonly registrantTokenTtlSeconds: number;
+  readonly loginThrottle: {
+    readonly maxFailures: number;
+    readonly windowSeconds: number;
+    /** First lockout; each further lockout of the same key doubles it, up to maxLockoutSeconds. */
+    readonly lockoutSeconds: number;
+    readonly maxLockoutSeconds: number;
+  };
+  /** Trust anchors for eID certificates; empty means certificate logins are refused. */
+  readonly eidTrustedCas: readonly X509Certificate[];
+  /** Fastify's trustProxy: whether X-Forwarded-For names the client address (for throttling). */
+  readonly trustProxy: boolean;
   readonly bootstrapOperator:
     | { readonly clientId: string; readonly publicKey: RegisteredPublicKey; readonly name: string }
     | undefined;
@@ -81,10 +100,65 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     accessTokenTtlSeconds: integer('ACCESS_TOKEN_TTL', 3600, 60, 86400),
     timeZone,
     logLevel: logLevel as AppConfig['logLevel'],
+    tokenSecret: parseTokenSecret(value('TOKEN_SECRET'), databaseUrl, problems),
+    tokenSecretsPrevious: parsePreviousSecrets(value('TOKEN_SECRETS_PREVIOUS'), problems),
+    registrantTokenTtlSeconds: integer('REGISTRANT_TOKEN_TTL', 7200, 60, 86400),
+    loginThrottle: {
+      maxFailures: integer('LOGIN_THROTTLE_MAX_FAILURES', 5, 1, 1000),
+      windowSeconds: integer('LOGIN_THROTTLE_WINDOW', 900, 1, 86400),
+      lockoutSeconds: integer('LOGIN_THROTTLE_LOCKOUT', 900, 1, 86400),
+      maxLockoutSeconds: integer('LOGIN_THROTTLE_MAX_LOCKOUT', 86400, 1, 604800),
+    },
+    eidTrustedCas: parseTrustedCas(value('EID_TRUSTED_CA_FILE'), problems),
+    trustProxy: parseBoolean('TRUST_PROXY', value('TRUST_PROXY'), problems),
     bootstrapOperator: parseBootstrap(env, value, problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+function parseTokenSecret(raw: string | undefined, databaseUrl: string | undefined, problems: string[]): string | undefined {
+  if (raw === undefined) {
+    if (databaseUrl !== undefined) problems.push(`TOKEN_SECRET is required with DATABASE_URL: at least ${MIN_SECRET_BYTES} bytes of random text (e.g. openssl rand -base64 48)`);
+    return undefined;
+  }
+  if (Buffer.byteLength(raw) < MIN_SECRET_BYTES) problems.push(`TOKEN_SECRET must be at least ${MIN_SECRET_BYTES} bytes (e.g. openssl rand -base64 48)`);
+  return raw;
+}
+
+function parsePreviousSecrets(raw: string | undefined, problems: string[]): string[] {
+  const secrets = raw === undefined ? [] : raw.split(',').map((secret) => secret.trim()).filter((secret) => secret !== '');
+  if (secrets.some((secret) => Buffer.byteLength(secret) < MIN_SECRET_BYTES)) {
+    problems.push(`TOKEN_SECRETS_PREVIOUS must list secrets of at least ${MIN_SECRET_BYTES} bytes each, separated by commas`);
+  }
+  return secrets;
+}
+
+function parseTrustedCas(path: string | undefined, problems: string[]): X509Certificate[] {
+  if (path === undefined) return [];
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    problems.push(`EID_TRUSTED_CA_FILE cannot be read (${path})`);
+    return [];
+  }
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  try {
+    const cas = blocks.map((block) => new X509Certificate(block));
+    if (cas.length === 0) throw new Error('none');
+    return cas;
+  } catch {
+    problems.push(`EID_TRUSTED_CA_FILE must hold one or more PEM certificates (${path})`);
+    return [];
+  }
+}
+
+function parseBoolean(name: string, raw: string | undefined, problems: string[]): boolean {
+  if (raw === undefined || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  problems.push(`${name} must be true or false (got "${raw}")`);
+  return false;
 }
 
 function parsePublicUrl(raw: string, problems: string[]): string {

@@ -5,7 +5,7 @@ import { ProblemError } from '../common/protocol-errors.js';
 import { DirectoryService } from '../directory/directory.service.js';
 import { partyView, type PartyView } from '../directory/views.js';
 import { AccessTokenGuard, CurrentPrincipal, RequireScope } from '../tokens/access-token.guard.js';
-import type { AccessTokenPrincipal } from '../tokens/access-token.js';
+import type { Principal } from '../tokens/access-token.js';
 import { isOperator } from '../tokens/operator.js';
 
 @Injectable()
@@ -16,7 +16,7 @@ export class PartyDataService {
   ) {}
 
   /** A party the caller owns or is a member of, any party for the operator; otherwise 404, never 403, so ids do not leak. */
-  async read(principal: AccessTokenPrincipal, idText: string): Promise<PartyView> {
+  async read(principal: Principal, idText: string): Promise<PartyView> {
     const id = /^[1-9][0-9]{0,9}$/.test(idText) ? Number(idText) : NaN;
     const party = id <= 2_147_483_647 ? await this.directory.findParty(id) : null;
     const visible = party !== null && (isOperator(principal) || (await this.directory.isOwnerOrMember(principal.entityId, party.id)));
@@ -32,7 +32,7 @@ export class PartyDataController {
   @Get('party/:id')
   @UseGuards(AccessTokenGuard)
   @RequireScope('read:data:party')
-  read(@CurrentPrincipal() principal: AccessTokenPrincipal, @Param('id') id: string): Promise<PartyView> {
+  read(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<PartyView> {
     return this.parties.read(principal, id);
   }
 }

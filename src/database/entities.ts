@@ -4,6 +4,8 @@ import { EntityRecord } from '../directory/entities/entity-record.js';
 import { PartyMembershipRecord } from '../directory/entities/party-membership-record.js';
 import { PartyRecord } from '../directory/entities/party-record.js';
 import { UsedAssertionRecord } from '../oauth/used-assertion-record.js';
+import { LoginThrottleRecord } from '../registrant/login-throttle-record.js';
+import { RegistrantCredentialRecord } from '../registrant/registrant-credential-record.js';
 import { SigningKeyRecord } from '../tokens/signing-key-record.js';
 
 /** Every mapped table, listed once for the data source and the migration check. */
@@ -15,4 +17,6 @@ export const ENTITY_CLASSES = [
   EntityClientKeyRecord,
   UsedAssertionRecord,
   SigningKeyRecord,
+  RegistrantCredentialRecord,
+  LoginThrottleRecord,
 ];

@@ -94,6 +94,21 @@ export class DirectoryService {
     return manager.getRepository(PartyRecord).findOneBy({ businessId, type });
   }
 
+  /**
+   * The person with this ETSI personal identifier, created on first sight and
+   * renamed when the name changed: one atomic statement, safe under
+   * concurrent first logins. Null if the id belongs to a non-person.
+   */
+  async upsertPersonByPid(pid: string, name: string): Promise<{ id: number; eid: string; name: string; status: string; created: boolean } | null> {
+    const rows: { id: number; eid: string; name: string; status: string; created: boolean }[] = await this.dataSource.query(
+      `INSERT INTO entities (eid, name, type, business_id, business_id_type) VALUES ($1, $2, 'person', $3, 'pid')
+       ON CONFLICT (business_id, business_id_type) DO UPDATE SET name = EXCLUDED.name WHERE entities.type = 'person'
+       RETURNING id, eid, name, status, (xmax = 0) AS created`,
+      [randomUUID(), name, pid],
+    );
+    return rows[0] ?? null;
+  }
+
   /** Runs `work` in one transaction; callers pass the manager on to the create methods. */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);

@@ -2,7 +2,7 @@ import { Controller, Get, Header, Injectable, UseGuards } from '@nestjs/common';
 import { BearerTokenError } from '../common/protocol-errors.js';
 import { DirectoryService } from '../directory/directory.service.js';
 import { AccessTokenGuard, CurrentPrincipal } from '../tokens/access-token.guard.js';
-import type { AccessTokenPrincipal } from '../tokens/access-token.js';
+import type { Principal } from '../tokens/access-token.js';
 
 export interface UserinfoResponse {
   readonly sub: string;
@@ -18,10 +18,10 @@ export class UserinfoService {
   constructor(private readonly directory: DirectoryService) {}
 
   /** Who the token speaks for, with current names; party fields are absent for entity-level tokens. */
-  async describe(principal: AccessTokenPrincipal): Promise<UserinfoResponse> {
+  async describe(principal: Principal): Promise<UserinfoResponse> {
     const entity = await this.directory.findEntity(principal.entityId);
     if (entity === null) throw BearerTokenError.invalid('The entity of this token no longer exists');
-    const base = { sub: principal.claims.sub, current_role: principal.role, entity_id: entity.id, entity_name: entity.name };
+    const base = { sub: principal.subject, current_role: principal.role, entity_id: entity.id, entity_name: entity.name };
     if (principal.partyId === undefined) return base;
     const party = await this.directory.findParty(principal.partyId);
     if (party === null) throw BearerTokenError.invalid('The party of this token no longer exists');
@@ -36,7 +36,7 @@ export class UserinfoController {
   @Get('userinfo')
   @UseGuards(AccessTokenGuard)
   @Header('Cache-Control', 'no-store')
-  describe(@CurrentPrincipal() principal: AccessTokenPrincipal): Promise<UserinfoResponse> {
+  describe(@CurrentPrincipal() principal: Principal): Promise<UserinfoResponse> {
     return this.userinfo.describe(principal);
   }
 }

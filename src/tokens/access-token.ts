@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { errors, jwtVerify } from 'jose';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import type { RegistrantTokenPayload } from '../crypto/aes-token-codec.js';
 import { ScopeSet } from '../crypto/scope.js';
 import { SigningKeys } from './signing-keys.service.js';
 
@@ -22,24 +23,26 @@ export interface AccessTokenClaims {
   readonly scope: string;
 }
 
-/** Who is calling, as established by a verified access token. */
-export class AccessTokenPrincipal {
-  readonly scope: ScopeSet;
+/** Who is calling, as established by a verified access token or registrant token. */
+export class Principal {
+  private constructor(
+    readonly kind: 'access_token' | 'registrant',
+    /** The entity's UUID (`sub`). */
+    readonly subject: string,
+    readonly entityId: number,
+    readonly partyId: number | undefined,
+    readonly role: string,
+    readonly scope: ScopeSet,
+    readonly clientId: string | undefined,
+  ) {}
 
-  constructor(readonly claims: AccessTokenClaims) {
-    this.scope = ScopeSet.parse(claims.scope);
+  static fromAccessToken(claims: AccessTokenClaims): Principal {
+    return new Principal('access_token', claims.sub, claims.entity_id, claims.party_id, claims.role, ScopeSet.parse(claims.scope), claims.client_id);
   }
 
-  get entityId(): number {
-    return this.claims.entity_id;
-  }
-
-  get partyId(): number | undefined {
-    return this.claims.party_id;
-  }
-
-  get role(): string {
-    return this.claims.role;
+  /** A person acting for itself: no party and no scope until it assumes one. */
+  static fromRegistrantToken(payload: RegistrantTokenPayload): Principal {
+    return new Principal('registrant', payload.eid, payload.entity_id, undefined, ENTITY_ROLE, ScopeSet.EMPTY, undefined);
   }
 }
 
@@ -91,7 +94,7 @@ export class AccessTokenVerifier {
   ) {}
 
   /** Null for anything that is not a valid, unexpired access token of this issuer. */
-  async verify(token: string): Promise<AccessTokenPrincipal | null> {
+  async verify(token: string): Promise<Principal | null> {
     if (token.length > 8192) return null;
     try {
       const { payload } = await jwtVerify(
@@ -109,11 +112,20 @@ export class AccessTokenVerifier {
           requiredClaims: ['exp', 'iat', 'jti', 'sub'],
         },
       );
-      if (!hasAccessTokenShape(payload)) return null;
-      return new AccessTokenPrincipal(payload);
+      if (!hasAccessTokenShape(payload) || !isScopeText(payload.scope)) return null;
+      return Principal.fromAccessToken(payload);
     } catch {
       return null;
     }
+  }
+}
+
+function isScopeText(text: string): boolean {
+  try {
+    ScopeSet.parse(text);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -3,7 +3,8 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-custom';
 import { BearerTokenError } from '../common/protocol-errors.js';
-import { AccessTokenPrincipal, AccessTokenVerifier } from './access-token.js';
+import { AccessTokenVerifier, Principal } from './access-token.js';
+import { RegistrantTokens } from './registrant-tokens.service.js';
 
 // RFC 6750 §2.1 b64token.
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -16,15 +17,39 @@ export function extractBearerToken(header: string | string[] | undefined): strin
   return match[1];
 }
 
+/** Either kind of token: a JWT access token (it has dots) or a registrant token (base64url, no dots). */
 @Injectable()
 export class BearerTokenStrategy extends PassportStrategy(Strategy, 'bearer') {
-  constructor(private readonly verifier: AccessTokenVerifier) {
+  constructor(
+    private readonly accessTokens: AccessTokenVerifier,
+    private readonly registrantTokens: RegistrantTokens,
+  ) {
     super();
   }
 
-  async validate(request: FastifyRequest): Promise<AccessTokenPrincipal> {
-    const principal = await this.verifier.verify(extractBearerToken(request.headers.authorization));
+  async validate(request: FastifyRequest): Promise<Principal> {
+    const token = extractBearerToken(request.headers.authorization);
+    const principal = token.includes('.') ? await this.accessTokens.verify(token) : registrantPrincipal(this.registrantTokens, token);
     if (principal === null) throw BearerTokenError.invalid();
     return principal;
   }
+}
+
+/** Registrant tokens only: for routes that a person, not a machine, calls. */
+@Injectable()
+export class RegistrantTokenStrategy extends PassportStrategy(Strategy, 'registrant') {
+  constructor(private readonly registrantTokens: RegistrantTokens) {
+    super();
+  }
+
+  validate(request: FastifyRequest): Principal {
+    const principal = registrantPrincipal(this.registrantTokens, extractBearerToken(request.headers.authorization));
+    if (principal === null) throw BearerTokenError.invalid();
+    return principal;
+  }
+}
+
+function registrantPrincipal(tokens: RegistrantTokens, token: string): Principal | null {
+  const payload = tokens.verify(token);
+  return payload === null ? null : Principal.fromRegistrantToken(payload);
 }

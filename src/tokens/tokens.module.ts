@@ -1,14 +1,15 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
-import { AccessTokenGuard } from './access-token.guard.js';
+import { AccessTokenGuard, RegistrantTokenGuard } from './access-token.guard.js';
 import { AccessTokenIssuer, AccessTokenVerifier } from './access-token.js';
-import { BearerTokenStrategy } from './bearer-token.strategy.js';
+import { BearerTokenStrategy, RegistrantTokenStrategy } from './bearer-token.strategy.js';
+import { RegistrantTokens } from './registrant-tokens.service.js';
 import { SigningKeys } from './signing-keys.service.js';
 
-/** Signing keys, issuing and verifying access tokens, and the bearer guard every resource uses. */
+/** Signing keys, access and registrant tokens, and the guards every resource uses. */
 @Module({
   imports: [PassportModule],
-  providers: [SigningKeys, AccessTokenIssuer, AccessTokenVerifier, BearerTokenStrategy, AccessTokenGuard],
-  exports: [SigningKeys, AccessTokenIssuer, AccessTokenVerifier, AccessTokenGuard],
+  providers: [SigningKeys, AccessTokenIssuer, AccessTokenVerifier, RegistrantTokens, BearerTokenStrategy, RegistrantTokenStrategy, AccessTokenGuard, RegistrantTokenGuard],
+  exports: [SigningKeys, AccessTokenIssuer, AccessTokenVerifier, RegistrantTokens, AccessTokenGuard, RegistrantTokenGuard],
 })
 export class TokensModule {}

@@ -8,6 +8,7 @@ import { ensureDatabase } from '../../src/database/embedded-postgres.js';
 
 export const PUBLIC_URL = 'https://issuer.test';
 export const TOKEN_AUDIENCE = `${PUBLIC_URL}/auth/token`;
+export const TEST_TOKEN_SECRET = 'test-token-secret-of-at-least-32-bytes-0123456789';
 export const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
 export interface TestClient {
@@ -37,6 +38,7 @@ export class TestApp {
       DATABASE_URL: databaseUrl,
       LOG_LEVEL: 'error',
       DATABASE_POOL_SIZE: '4',
+      TOKEN_SECRET: TEST_TOKEN_SECRET,
       BOOTSTRAP_OPERATOR_CLIENT_ID: operator.clientId,
       BOOTSTRAP_OPERATOR_PUBLIC_KEY: createPublicKey(operator.privateKey).export({ type: 'spki', format: 'pem' }) as string,
       ...env,
