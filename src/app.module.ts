@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, type Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AdminModule } from './admin/admin.module.js';
 import { ProtocolExceptionFilter } from './common/protocol-exception.filter.js';
@@ -12,7 +12,7 @@ import { RegistrantModule } from './registrant/registrant.module.js';
 @Module({})
 export class AppModule {
   /** `databaseUrl` is DATABASE_URL, or the embedded server's when that is unset. */
-  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+  static forRoot(config: AppConfig, databaseUrl: string, extraModules: Type[] = []): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -22,6 +22,7 @@ export class AppModule {
         RegistrantModule,
         DataModule,
         AdminModule,
+        ...extraModules,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProtocolExceptionFilter }],
     };

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { LogLevel, ValidationError, ValidationPipe } from '@nestjs/common';
+import { LogLevel, type Type, ValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
@@ -16,10 +16,10 @@ const LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
   debug: ['fatal', 'error', 'warn', 'log', 'debug'],
 };
 
-/** The Nest application on Fastify, ready to listen; shared by main.ts and the tests. */
-export async function createApp(config: AppConfig, databaseUrl: string): Promise<NestFastifyApplication> {
+/** The Nest application on Fastify, ready to listen; shared by main.ts and the tests (which may add modules). */
+export async function createApp(config: AppConfig, databaseUrl: string, extraModules: Type[] = []): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, databaseUrl),
+    AppModule.forRoot(config, databaseUrl, extraModules),
     new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: config.trustProxy }),
     { logger: LOG_LEVELS[config.logLevel], abortOnError: false },
   );

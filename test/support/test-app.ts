@@ -1,4 +1,5 @@
 import { createPublicKey, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import type { Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SignJWT } from 'jose';
 import pg from 'pg';
@@ -28,7 +29,7 @@ export class TestApp {
   ) {}
 
   /** A fresh database and operator, or those of an earlier app (`restartOf`) to test a restart. */
-  static async start(env: Record<string, string> = {}, restartOf?: TestApp): Promise<TestApp> {
+  static async start(env: Record<string, string> = {}, restartOf?: TestApp, extraModules: Type[] = []): Promise<TestApp> {
     const adminUrl = process.env.TEST_ADMIN_DATABASE_URL;
     if (!adminUrl) throw new Error('TEST_ADMIN_DATABASE_URL is not set: run the tests through jest (global setup)');
     const databaseUrl = restartOf?.databaseUrl ?? (await TestApp.freshDatabase(adminUrl));
@@ -43,7 +44,7 @@ export class TestApp {
       BOOTSTRAP_OPERATOR_PUBLIC_KEY: createPublicKey(operator.privateKey).export({ type: 'spki', format: 'pem' }) as string,
       ...env,
     });
-    const app = await createApp(config, databaseUrl);
+    const app = await createApp(config, databaseUrl, extraModules);
     await app.listen(0, '127.0.0.1');
     const { port } = app.getHttpServer().address() as { port: number };
     return new TestApp(app, `http://127.0.0.1:${port}`, databaseUrl, operator);
