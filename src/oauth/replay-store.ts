@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { startPeriodicTask } from '../common/periodic-task.js';
 import type { DataSource } from 'typeorm';
 
 const PURGE_INTERVAL_MS = 60_000;
@@ -12,7 +13,7 @@ const PURGE_INTERVAL_MS = 60_000;
 @Injectable()
 export class ReplayStore implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('ReplayStore');
-  private purgeTimer: NodeJS.Timeout | undefined;
+  private stopPurge: (() => void) | undefined;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
@@ -34,13 +35,10 @@ export class ReplayStore implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.purgeTimer = setInterval(() => {
-      this.purgeExpired().catch((error: Error) => this.logger.warn(`purge of used assertions failed: ${error.message}`));
-    }, PURGE_INTERVAL_MS);
-    this.purgeTimer.unref();
+    this.stopPurge = startPeriodicTask(() => this.purgeExpired(), PURGE_INTERVAL_MS, this.logger, 'purge of used assertions');
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.purgeTimer);
+    this.stopPurge?.();
   }
 }

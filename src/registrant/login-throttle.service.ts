@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { startPeriodicTask } from '../common/periodic-task.js';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -16,7 +17,7 @@ const PURGE_INTERVAL_MS = 10 * 60_000;
 @Injectable()
 export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('LoginThrottle');
-  private purgeTimer: NodeJS.Timeout | undefined;
+  private stopPurge: (() => void) | undefined;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -82,13 +83,10 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.purgeTimer = setInterval(() => {
-      this.purgeStale().catch((error: Error) => this.logger.warn(`purge of login throttles failed: ${error.message}`));
-    }, PURGE_INTERVAL_MS);
-    this.purgeTimer.unref();
+    this.stopPurge = startPeriodicTask(() => this.purgeStale(), PURGE_INTERVAL_MS, this.logger, 'purge of login throttles');
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.purgeTimer);
+    this.stopPurge?.();
   }
 }
