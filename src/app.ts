@@ -27,6 +27,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, extraMod
     new ValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,
+      transform: true,
       forbidUnknownValues: true,
       exceptionFactory: (errors) => ProblemError.validation(fieldErrors(errors)),
     }),

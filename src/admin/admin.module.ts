@@ -2,9 +2,21 @@ import { Module } from '@nestjs/common';
 import { DirectoryModule } from '../directory/directory.module.js';
 import { RegistrantModule } from '../registrant/registrant.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
-import { AdminController } from './admin.controller.js';
-import { AdminService } from './admin.service.js';
+import { AdminPolicy } from './admin-policy.js';
+import { AuditEventsController } from './audit-events.controller.js';
+import { AuditTrail } from './audit/audit-trail.service.js';
+import { ClientAdminService } from './client-admin.service.js';
+import { DirectoryAdminService } from './directory-admin.service.js';
+import { EntitiesController } from './entities.controller.js';
+import { EntityClientsController } from './entity-clients.controller.js';
 import { OperatorBootstrap } from './operator-bootstrap.service.js';
+import { PartiesController } from './parties.controller.js';
+import { PartyMembershipsController } from './party-memberships.controller.js';
 
-@Module({ imports: [DirectoryModule, TokensModule, RegistrantModule], controllers: [AdminController], providers: [AdminService, OperatorBootstrap] })
+/** The admin API: its policy, its services, the audit trail, and the operator bootstrap. */
+@Module({
+  imports: [DirectoryModule, TokensModule, RegistrantModule],
+  controllers: [EntitiesController, PartiesController, PartyMembershipsController, EntityClientsController, AuditEventsController],
+  providers: [AdminPolicy, AuditTrail, DirectoryAdminService, ClientAdminService, OperatorBootstrap],
+})
 export class AdminModule {}

@@ -1,3 +1,4 @@
+import { AuditEventRecord } from '../admin/audit/audit-event-record.js';
 import { EntityClientKeyRecord } from '../directory/entities/entity-client-key-record.js';
 import { EntityClientRecord } from '../directory/entities/entity-client-record.js';
 import { EntityRecord } from '../directory/entities/entity-record.js';
@@ -19,4 +20,5 @@ export const ENTITY_CLASSES = [
   SigningKeyRecord,
   RegistrantCredentialRecord,
   LoginThrottleRecord,
+  AuditEventRecord,
 ];

@@ -35,6 +35,12 @@ export class DirectoryConflictError extends Error {
   }
 }
 
+export interface PageRequest {
+  /** 1-based. */
+  readonly page: number;
+  readonly perPage: number;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -156,6 +162,56 @@ export class DirectoryService {
 
   updateClient(clientId: string, changes: Partial<Pick<EntityClientRecord, 'name' | 'scopes' | 'partyId' | 'active'>>, manager: EntityManager = this.dataSource.manager): Promise<unknown> {
     return manager.getRepository(EntityClientRecord).update({ clientId }, changes);
+  }
+
+  /** One page of a table, newest id first, with the total for the filter. */
+  async page<T extends object>(target: new () => T, where: Partial<Record<keyof T, unknown>>, page: PageRequest, order: keyof T): Promise<{ items: T[]; total: number }> {
+    const [items, total] = await this.dataSource.getRepository(target).findAndCount({
+      where: where as never,
+      order: { [order]: 'ASC' } as never,
+      skip: (page.page - 1) * page.perPage,
+      take: page.perPage,
+    });
+    return { items, total };
+  }
+
+  findMembership(id: number, manager: EntityManager = this.dataSource.manager): Promise<PartyMembershipRecord | null> {
+    return manager.getRepository(PartyMembershipRecord).findOneBy({ id });
+  }
+
+  /** Locks the client row for the rest of the transaction: key removals are serialized per client. */
+  async lockClient(clientId: string, manager: EntityManager): Promise<EntityClientRecord | null> {
+    if (!UUID.test(clientId)) return null;
+    return manager.getRepository(EntityClientRecord).findOne({ where: { clientId: clientId.toLowerCase() }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  async updateEntity(id: number, changes: Partial<Pick<EntityRecord, 'name' | 'status'>>, manager: EntityManager): Promise<void> {
+    await manager.getRepository(EntityRecord).update({ id }, changes);
+  }
+
+  async updateParty(id: number, changes: Partial<Pick<PartyRecord, 'name' | 'status'>>, manager: EntityManager): Promise<void> {
+    await manager.getRepository(PartyRecord).update({ id }, changes);
+  }
+
+  async updateMembership(id: number, scopes: string[], manager: EntityManager): Promise<void> {
+    await manager.getRepository(PartyMembershipRecord).update({ id }, { scopes });
+  }
+
+  async deleteMembership(id: number, manager: EntityManager): Promise<void> {
+    await manager.getRepository(PartyMembershipRecord).delete({ id });
+  }
+
+  async removeClientKey(clientId: string, kid: string, manager: EntityManager): Promise<void> {
+    await manager.getRepository(EntityClientKeyRecord).delete({ clientId, kid });
+  }
+
+  /** Whether a person holds a membership in any party the entity owns: the entity's "own" people. */
+  async isPersonOfEntity(personId: number, entityId: number): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM party_memberships m JOIN parties p ON p.id = m.party_id WHERE m.entity_id = $1 AND p.entity_id = $2 LIMIT 1`,
+      [personId, entityId],
+    );
+    return rows.length > 0;
   }
 
   /** Inserts and returns the row as stored (defaults and generated ids filled in). */

@@ -65,8 +65,13 @@ export function clientView(client: EntityClientRecord, keys: readonly EntityClie
     scopes: client.scopes,
     party_id: client.partyId,
     active: client.active,
-    keys: keys.map((key) => ({ kid: key.kid, kty: key.jwk.kty, ...(key.jwk.crv === undefined ? {} : { crv: key.jwk.crv }), created_at: key.createdAt.toISOString() })),
+    keys: keys.map(keyView),
     recorded_at: formatRecordedAt(client.recordedAt, timeZone),
     recorded_by: client.recordedBy,
   };
+}
+
+/** A registered key as shown: its kid and type, never the key material's private parts (there are none stored). */
+export function keyView(key: EntityClientKeyRecord) {
+  return { kid: key.kid, kty: key.jwk.kty, ...(key.jwk.crv === undefined ? {} : { crv: key.jwk.crv }), created_at: key.createdAt.toISOString() };
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import { PasswordHasher } from '../crypto/password-hasher.js';
 import { normalizeUsername } from './username.js';
 
@@ -33,11 +33,10 @@ export class RegistrantCredentials {
     return { passwordHash, entity };
   }
 
-  /** Sets (or replaces) a person's username and password; the caller has checked the entity and the policy. */
-  async set(entityId: number, username: string, password: string): Promise<void> {
-    const passwordHash = await this.hasher.hash(password);
+  /** Sets (or replaces) a person's username and password hash, in the caller's transaction; the caller checked entity and policy. */
+  async set(entityId: number, username: string, passwordHash: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
     try {
-      await this.dataSource.query(
+      await manager.query(
         `INSERT INTO registrant_credentials (entity_id, username, password_hash) VALUES ($1, $2, $3)
          ON CONFLICT (entity_id) DO UPDATE SET username = EXCLUDED.username, password_hash = EXCLUDED.password_hash, updated_at = now()`,
         [entityId, normalizeUsername(username), passwordHash],

@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { ProblemError } from '../common/protocol-errors.js';
+import { isValidEmailId } from '../crypto/business-id.js';
+import { DirectoryService, type PageRequest } from '../directory/directory.service.js';
+import { EntityClientRecord } from '../directory/entities/entity-client-record.js';
+import { clientView, keyView } from '../directory/views.js';
+import { passwordProblems } from '../registrant/password-policy.js';
+import { RegistrantCredentials, UsernameTakenError } from '../registrant/registrant-credentials.service.js';
+import { normalizeUsername } from '../registrant/username.js';
+import type { Principal } from '../tokens/access-token.js';
+import { changes, conflictsAs, parseKey, parseScopes, pathId } from './admin-input.js';
+import { AdminPolicy, type AdminActor } from './admin-policy.js';
+import type { AddClientKeyDto, CreateEntityClientDto, SetCredentialsDto, UpdateEntityClientDto } from './admin.dto.js';
+import { AuditTrail } from './audit/audit-trail.service.js';
+
+/**
+ * Entity clients, their keys, and persons' credentials: the operator's for
+ * every entity, a company admin's for its own. Changes are read by the next
+ * login directly from Postgres (no cache), so a deactivated client or a
+ * removed key is refused at once on every replica.
+ */
+@Injectable()
+export class ClientAdminService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly directory: DirectoryService,
+    private readonly policy: AdminPolicy,
+    private readonly audit: AuditTrail,
+    private readonly credentials: RegistrantCredentials,
+  ) {}
+
+  async list(principal: Principal, page: PageRequest, entityId?: number) {
+    const actor = await this.policy.actorOf(principal);
+    const only = this.policy.listScope(actor, entityId);
+    const result = await this.directory.page(EntityClientRecord, only === undefined ? {} : { entityId: only }, page, 'recordedAt');
+    const items = await Promise.all(result.items.map(async (client) => clientView(client, await this.directory.findClientKeys(client.clientId), this.config.timeZone)));
+    return { ...result, items };
+  }
+
+  async read(principal: Principal, clientId: string) {
+    const { client } = await this.managedClient(principal, clientId);
+    return clientView(client, await this.directory.findClientKeys(client.clientId), this.config.timeZone);
+  }
+
+  async create(principal: Principal, input: CreateEntityClientDto) {
+    const actor = await this.policy.actorOf(principal);
+    this.policy.assertCanManageClientsOf(actor, input.entity_id);
+    const scopes = parseScopes(input.scopes);
+    this.policy.assertMayGrant(actor, scopes);
+    const key = parseKey(input.public_key);
+    if ((await this.directory.findEntity(input.entity_id)) === null) throw ProblemError.validation({ entity_id: ['No such entity'] });
+    const partyId = input.party_id ?? null;
+    if (partyId !== null && !(await this.directory.isOwnerOrMember(input.entity_id, partyId))) {
+      throw ProblemError.validation({ party_id: ['The entity neither owns this party nor is a member of it'] });
+    }
+    return conflictsAs('This key is registered already', () =>
+      this.directory.transaction(async (tx) => {
+        const { client, keys } = await this.directory.createClient(
+          { clientId: randomUUID(), entityId: input.entity_id, name: input.name.trim(), scopes: scopes.toArray(), partyId, recordedBy: principal.entityId }, [key], tx);
+        const view = clientView(client, keys, this.config.timeZone);
+        await this.audit.record(tx, principal, { action: 'entity_client.create', targetType: 'entity_client', targetId: client.clientId, entityId: client.entityId, diff: { after: view } });
+        return view;
+      }),
+    );
+  }
+
+  async update(principal: Principal, clientId: string, input: UpdateEntityClientDto) {
+    const { actor, client } = await this.managedClient(principal, clientId);
+    let scopes: string[] | undefined;
+    if (input.scopes !== undefined) {
+      const parsed = parseScopes(input.scopes);
+      this.policy.assertMayGrant(actor, parsed);
+      scopes = parsed.toArray();
+    }
+    const diff = changes({ name: client.name, scopes: client.scopes, active: client.active }, { name: input.name?.trim(), scopes, active: input.active });
+    return this.directory.transaction(async (tx) => {
+      if (Object.keys(diff.after).length > 0) {
+        await this.directory.updateClient(client.clientId, diff.after, tx);
+        const action = diff.after.active === false ? 'entity_client.deactivate' : 'entity_client.update';
+        await this.audit.record(tx, principal, { action, targetType: 'entity_client', targetId: client.clientId, entityId: client.entityId, diff });
+      }
+      return clientView({ ...client, ...diff.after } as EntityClientRecord, await this.directory.findClientKeys(client.clientId, tx), this.config.timeZone);
+    });
+  }
+
+  deactivate(principal: Principal, clientId: string): Promise<unknown> {
+    return this.update(principal, clientId, { active: false });
+  }
+
+  async addKey(principal: Principal, clientId: string, input: AddClientKeyDto) {
+    const { client } = await this.managedClient(principal, clientId);
+    const key = parseKey(input.public_key);
+    return conflictsAs('This client has this key, or a key with this kid, already', () =>
+      this.directory.transaction(async (tx) => {
+        const stored = await this.directory.addClientKey(client.clientId, key, tx);
+        const view = keyView(stored);
+        await this.audit.record(tx, principal, { action: 'entity_client_key.add', targetType: 'entity_client', targetId: client.clientId, entityId: client.entityId, diff: { after: view } });
+        return view;
+      }),
+    );
+  }
+
+  async removeKey(principal: Principal, clientId: string, kid: string): Promise<void> {
+    const { client } = await this.managedClient(principal, clientId);
+    await this.directory.transaction(async (tx) => {
+      await this.directory.lockClient(client.clientId, tx);
+      const keys = await this.directory.findClientKeys(client.clientId, tx);
+      const key = keys.find((candidate) => candidate.kid === kid);
+      if (key === undefined) throw ProblemError.notFound('This client has no key with this kid');
+      if (keys.length === 1) throw ProblemError.conflict('A client keeps at least one key: add the new key before removing the last one');
+      await this.directory.removeClientKey(client.clientId, kid, tx);
+      await this.audit.record(tx, principal, { action: 'entity_client_key.remove', targetType: 'entity_client', targetId: client.clientId, entityId: client.entityId, diff: { before: keyView(key) } });
+    });
+  }
+
+  /** A person's username (its e-mail) and password; hashed before the transaction, which stays short. */
+  async setCredentials(principal: Principal, entityIdText: string, input: SetCredentialsDto): Promise<void> {
+    const actor = await this.policy.actorOf(principal);
+    const entityId = pathId(entityIdText, 'entity');
+    await this.policy.assertCanSetCredentialsOf(actor, entityId);
+    const entity = await this.directory.findEntity(entityId);
+    if (entity === null) throw ProblemError.notFound('No such entity');
+    const problems: Record<string, string[]> = {};
+    if (entity.type !== 'person') problems.entity = ['Only person entities have credentials'];
+    const username = normalizeUsername(input.username);
+    if (!isValidEmailId(username)) problems.username = ['must be an e-mail address'];
+    const passwordIssues = passwordProblems(input.password);
+    if (passwordIssues.length > 0) problems.password = passwordIssues;
+    if (Object.keys(problems).length > 0) throw ProblemError.validation(problems);
+    const passwordHash = await this.credentials.hasher.hash(input.password);
+    try {
+      await this.directory.transaction(async (tx) => {
+        await this.credentials.set(entity.id, username, passwordHash, tx);
+        await this.audit.record(tx, principal, { action: 'credentials.set', targetType: 'entity', targetId: entity.id, entityId: entity.id, diff: { after: { username } } });
+      });
+    } catch (error) {
+      if (error instanceof UsernameTakenError) throw ProblemError.conflict('This username belongs to another person');
+      throw error;
+    }
+  }
+
+  /** The client, if it exists and the caller may manage it (403 for another entity's, 404 if none). */
+  private async managedClient(principal: Principal, clientId: string): Promise<{ actor: AdminActor; client: EntityClientRecord }> {
+    const actor = await this.policy.actorOf(principal);
+    const client = await this.directory.findClient(clientId);
+    if (client === null) {
+      if (actor.kind === 'company') this.policy.assertCanManageClientsOf(actor, 0);
+      throw ProblemError.notFound('No such entity client');
+    }
+    this.policy.assertCanManageClientsOf(actor, client.entityId);
+    return { actor, client };
+  }
+}
+

@@ -1,0 +1,199 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { ProblemError } from '../common/protocol-errors.js';
+import { validateEntityBusinessId, validatePartyBusinessId, type EntityType } from '../crypto/business-id.js';
+import { DirectoryService, type PageRequest } from '../directory/directory.service.js';
+import { EntityRecord } from '../directory/entities/entity-record.js';
+import { PartyMembershipRecord } from '../directory/entities/party-membership-record.js';
+import { PartyRecord } from '../directory/entities/party-record.js';
+import { entityView, membershipView, partyView } from '../directory/views.js';
+import type { Principal } from '../tokens/access-token.js';
+import { changes, conflictsAs, normalizeBusinessId, parseScopes, pathId } from './admin-input.js';
+import { AdminPolicy } from './admin-policy.js';
+import type {
+  CreateEntityDto, CreatePartyDto, CreatePartyMembershipDto, UpdateEntityDto, UpdatePartyDto, UpdatePartyMembershipDto,
+} from './admin.dto.js';
+import { AuditTrail } from './audit/audit-trail.service.js';
+
+/** Entities, parties and memberships: the operator's to change; a company may read its own entity and parties. */
+@Injectable()
+export class DirectoryAdminService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly directory: DirectoryService,
+    private readonly policy: AdminPolicy,
+    private readonly audit: AuditTrail,
+  ) {}
+
+  // Entities
+
+  async listEntities(principal: Principal, page: PageRequest, entityId?: number) {
+    const actor = await this.policy.actorOf(principal);
+    const only = this.policy.listScope(actor, entityId);
+    const result = await this.directory.page(EntityRecord, only === undefined ? {} : { id: only }, page, 'id');
+    return { ...result, items: result.items.map((entity) => entityView(entity, this.config.timeZone)) };
+  }
+
+  async readEntity(principal: Principal, idText: string) {
+    const actor = await this.policy.actorOf(principal);
+    // Decided on the id before any lookup, so a company cannot probe which ids exist.
+    this.policy.assertCanRead(actor, pathId(idText, 'entity'));
+    return entityView(await this.entityOrNotFound(idText), this.config.timeZone);
+  }
+
+  async createEntity(principal: Principal, input: CreateEntityDto) {
+    await this.policy.operator(principal);
+    const businessId = normalizeBusinessId(input.business_id_type, input.business_id);
+    const problem = validateEntityBusinessId(input.type as EntityType, input.business_id_type, businessId);
+    if (problem !== null) throw ProblemError.validation({ business_id: [problem] });
+    return conflictsAs('An entity with this business id and business id type exists', () =>
+      this.directory.transaction(async (tx) => {
+        const entity = await this.directory.createEntity({ name: input.name.trim(), type: input.type, businessId, businessIdType: input.business_id_type, recordedBy: principal.entityId }, tx);
+        const view = entityView(entity, this.config.timeZone);
+        await this.audit.record(tx, principal, { action: 'entity.create', targetType: 'entity', targetId: entity.id, entityId: entity.id, diff: { after: view } });
+        return view;
+      }),
+    );
+  }
+
+  async updateEntity(principal: Principal, idText: string, input: UpdateEntityDto) {
+    await this.policy.operator(principal);
+    const entity = await this.entityOrNotFound(idText);
+    const diff = changes({ name: entity.name, status: entity.status }, { name: input.name?.trim(), status: input.status });
+    return this.directory.transaction(async (tx) => {
+      if (Object.keys(diff.after).length > 0) {
+        await this.directory.updateEntity(entity.id, diff.after, tx);
+        await this.audit.record(tx, principal, { action: 'entity.update', targetType: 'entity', targetId: entity.id, entityId: entity.id, diff });
+      }
+      return entityView({ ...entity, ...diff.after } as EntityRecord, this.config.timeZone);
+    });
+  }
+
+  // Parties
+
+  async listParties(principal: Principal, page: PageRequest, entityId?: number) {
+    const actor = await this.policy.actorOf(principal);
+    const only = this.policy.listScope(actor, entityId);
+    const result = await this.directory.page(PartyRecord, only === undefined ? {} : { entityId: only }, page, 'id');
+    return { ...result, items: result.items.map((party) => partyView(party, this.config.timeZone)) };
+  }
+
+  async readParty(principal: Principal, idText: string) {
+    const actor = await this.policy.actorOf(principal);
+    const party = await this.directory.findParty(pathId(idText, 'party'));
+    this.policy.assertCanRead(actor, party?.entityId ?? 0);
+    if (party === null) throw ProblemError.notFound('No such party');
+    return partyView(party, this.config.timeZone);
+  }
+
+  async createParty(principal: Principal, input: CreatePartyDto) {
+    await this.policy.operator(principal);
+    const businessId = normalizeBusinessId(input.business_id_type, input.business_id);
+    const problem = validatePartyBusinessId(input.business_id_type, businessId);
+    if (problem !== null) throw ProblemError.validation({ business_id: [problem] });
+    if ((await this.directory.findEntity(input.entity_id)) === null) throw ProblemError.validation({ entity_id: ['No such entity'] });
+    return conflictsAs('A party with this business id and type exists', () =>
+      this.directory.transaction(async (tx) => {
+        const party = await this.directory.createParty({ entityId: input.entity_id, name: input.name.trim(), type: input.type, businessId, businessIdType: input.business_id_type, recordedBy: principal.entityId }, tx);
+        const view = partyView(party, this.config.timeZone);
+        await this.audit.record(tx, principal, { action: 'party.create', targetType: 'party', targetId: party.id, entityId: party.entityId, diff: { after: view } });
+        return view;
+      }),
+    );
+  }
+
+  async updateParty(principal: Principal, idText: string, input: UpdatePartyDto) {
+    await this.policy.operator(principal);
+    const party = await this.partyOrNotFound(idText);
+    const diff = changes({ name: party.name, status: party.status }, { name: input.name?.trim(), status: input.status });
+    return this.directory.transaction(async (tx) => {
+      if (Object.keys(diff.after).length > 0) {
+        await this.directory.updateParty(party.id, diff.after, tx);
+        await this.audit.record(tx, principal, { action: 'party.update', targetType: 'party', targetId: party.id, entityId: party.entityId, diff });
+      }
+      return partyView({ ...party, ...diff.after } as PartyRecord, this.config.timeZone);
+    });
+  }
+
+  // Memberships
+
+  async listMemberships(principal: Principal, page: PageRequest, entityId?: number, partyId?: number) {
+    await this.policy.operator(principal);
+    const where: Partial<Record<keyof PartyMembershipRecord, unknown>> = {};
+    if (entityId !== undefined) where.entityId = entityId;
+    if (partyId !== undefined) where.partyId = partyId;
+    const result = await this.directory.page(PartyMembershipRecord, where, page, 'id');
+    return { ...result, items: result.items.map((membership) => membershipView(membership, this.config.timeZone)) };
+  }
+
+  async readMembership(principal: Principal, idText: string) {
+    await this.policy.operator(principal);
+    return membershipView(await this.membershipOrNotFound(idText), this.config.timeZone);
+  }
+
+  async createMembership(principal: Principal, input: CreatePartyMembershipDto) {
+    await this.policy.operator(principal);
+    const scopes = parseScopes(input.scopes);
+    const [entity, party] = await Promise.all([this.directory.findEntity(input.entity_id), this.directory.findParty(input.party_id)]);
+    const problems: Record<string, string[]> = {};
+    if (entity === null) problems.entity_id = ['No such entity'];
+    if (party === null) problems.party_id = ['No such party'];
+    else if (party.entityId === input.entity_id) problems.party_id = ['The entity owns this party; owners need no membership'];
+    if (Object.keys(problems).length > 0) throw ProblemError.validation(problems);
+    return conflictsAs('This entity is a member of this party already', () =>
+      this.directory.transaction(async (tx) => {
+        const membership = await this.directory.createMembership({ entityId: input.entity_id, partyId: input.party_id, scopes: scopes.toArray(), recordedBy: principal.entityId }, tx);
+        const view = membershipView(membership, this.config.timeZone);
+        await this.audit.record(tx, principal, { action: 'party_membership.create', targetType: 'party_membership', targetId: membership.id, entityId: party!.entityId, diff: { after: view } });
+        return view;
+      }),
+    );
+  }
+
+  async updateMembership(principal: Principal, idText: string, input: UpdatePartyMembershipDto) {
+    await this.policy.operator(principal);
+    const membership = await this.membershipOrNotFound(idText);
+    const scopes = parseScopes(input.scopes).toArray();
+    const party = await this.directory.findParty(membership.partyId);
+    return this.directory.transaction(async (tx) => {
+      const diff = changes({ scopes: membership.scopes }, { scopes });
+      if (Object.keys(diff.after).length > 0) {
+        await this.directory.updateMembership(membership.id, scopes, tx);
+        await this.audit.record(tx, principal, { action: 'party_membership.update', targetType: 'party_membership', targetId: membership.id, entityId: party?.entityId ?? null, diff });
+      }
+      return membershipView({ ...membership, scopes } as PartyMembershipRecord, this.config.timeZone);
+    });
+  }
+
+  async deleteMembership(principal: Principal, idText: string): Promise<void> {
+    await this.policy.operator(principal);
+    const membership = await this.membershipOrNotFound(idText);
+    const party = await this.directory.findParty(membership.partyId);
+    await this.directory.transaction(async (tx) => {
+      await this.directory.deleteMembership(membership.id, tx);
+      await this.audit.record(tx, principal, {
+        action: 'party_membership.delete', targetType: 'party_membership', targetId: membership.id, entityId: party?.entityId ?? null,
+        diff: { before: membershipView(membership, this.config.timeZone) },
+      });
+    });
+  }
+
+  private async entityOrNotFound(idText: string): Promise<EntityRecord> {
+    const entity = await this.directory.findEntity(pathId(idText, 'entity'));
+    if (entity === null) throw ProblemError.notFound('No such entity');
+    return entity;
+  }
+
+  private async partyOrNotFound(idText: string): Promise<PartyRecord> {
+    const party = await this.directory.findParty(pathId(idText, 'party'));
+    if (party === null) throw ProblemError.notFound('No such party');
+    return party;
+  }
+
+  private async membershipOrNotFound(idText: string): Promise<PartyMembershipRecord> {
+    const membership = await this.directory.findMembership(pathId(idText, 'membership'));
+    if (membership === null) throw ProblemError.notFound('No such membership');
+    return membership;
+  }
+}
