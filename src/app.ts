@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { LogLevel, type Type, ValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
 import { ProblemError } from './common/protocol-errors.js';
@@ -32,7 +33,23 @@ export async function createApp(config: AppConfig, databaseUrl: string, extraMod
       exceptionFactory: (errors) => ProblemError.validation(fieldErrors(errors)),
     }),
   );
+  serveOpenApi(app, config);
   return app;
+}
+
+/** OpenAPI built from the controllers and DTOs themselves, so it cannot drift: UI at /docs, JSON at /docs/openapi.json. */
+function serveOpenApi(app: NestFastifyApplication, config: AppConfig): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('token-issuer')
+      .setDescription('Entity-client login (RFC 7523 JWT-bearer), registrant login, userinfo, the data API and the admin API.')
+      .setVersion('0.1.0')
+      .addServer(config.publicUrl)
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json', yamlDocumentUrl: 'docs/openapi.yaml' });
 }
 
 function fieldErrors(errors: ValidationError[], prefix = ''): Record<string, string[]> {
