@@ -3,8 +3,11 @@ import { LogLevel, type Type, ValidationError, ValidationPipe } from '@nestjs/co
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import { ProblemError } from './common/protocol-errors.js';
+import { registerSecurityHeaders } from './common/security-headers.js';
+import { rawClientErrorResponse, sendProtocolError } from './common/protocol-exception.filter.js';
 import type { AppConfig } from './config/app-config.js';
 
 /** Largest request body accepted (413 above it): ample for keys, certificates and assertions. */
@@ -21,7 +24,16 @@ const LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
 export async function createApp(config: AppConfig, databaseUrl: string, extraModules: Type[] = []): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, databaseUrl, extraModules),
-    new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: config.trustProxy }),
+    new FastifyAdapter({
+      bodyLimit: BODY_LIMIT_BYTES,
+      trustProxy: config.trustProxy,
+      // Errors Fastify meets before routing (bad URL, over-long path parameter) get the same shapes as the rest.
+      frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => sendProtocolError(error, request, reply),
+      clientErrorHandler: (error: Error & { code?: string; statusCode?: number }, socket) => {
+        if (socket.writable) socket.end(rawClientErrorResponse(error.code === 'HPE_HEADER_OVERFLOW' ? 431 : (error.statusCode ?? 400)));
+        else socket.destroy();
+      },
+    }),
     { logger: LOG_LEVELS[config.logLevel], abortOnError: false },
   );
   app.useGlobalPipes(
@@ -33,6 +45,10 @@ export async function createApp(config: AppConfig, databaseUrl: string, extraMod
       exceptionFactory: (errors) => ProblemError.validation(fieldErrors(errors)),
     }),
   );
+  registerSecurityHeaders(app.getHttpAdapter().getInstance(), { https: config.publicUrl.startsWith('https:') });
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({ origin: [...config.corsOrigins], methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], allowedHeaders: ['authorization', 'content-type'], maxAge: 600 });
+  }
   serveOpenApi(app, config);
   return app;
 }

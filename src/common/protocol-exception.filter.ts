@@ -15,11 +15,21 @@ export class ProtocolExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
-    const reply = http.getResponse<FastifyReply>();
-    const path = (request.url ?? '').split('?')[0];
-    sendError(reply, toProtocolError(exception, path, this.logger), path);
+    sendProtocolError(exception, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), this.logger);
   }
+}
+
+/** The filter's mapping, also for errors Fastify raises before Nest routes a request (its `frameworkErrors`). */
+export function sendProtocolError(exception: unknown, request: FastifyRequest, reply: FastifyReply, logger = new Logger('ProtocolExceptionFilter')): void {
+  const path = (request.url ?? '').split('?')[0];
+  sendError(reply, toProtocolError(exception, path, logger), path);
+}
+
+/** For Fastify's clientErrorHandler: the HTTP parser refused the request (431, 400…) before there was a request object. */
+export function rawClientErrorResponse(statusCode: number): string {
+  const status = statusCode >= 400 && statusCode < 500 ? statusCode : 400;
+  const body = JSON.stringify({ type: 'about:blank', title: titleOf(status), status });
+  return `HTTP/1.1 ${status} ${titleOf(status)}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
 
 type ProtocolError = OAuthError | BearerTokenError | ProblemError | RegistrantError;
@@ -78,11 +88,14 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };

@@ -34,6 +34,8 @@ export interface AppConfig {
   };
   /** Trust anchors for eID certificates; empty means certificate logins are refused. */
   readonly eidTrustedCas: readonly X509Certificate[];
+  /** Browser origins allowed by CORS; empty means CORS is closed. */
+  readonly corsOrigins: readonly string[];
   /** Fastify's trustProxy: whether X-Forwarded-For names the client address (for throttling). */
   readonly trustProxy: boolean;
   readonly bootstrapOperator:
@@ -111,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     eidTrustedCas: parseTrustedCas(value('EID_TRUSTED_CA_FILE'), problems),
     trustProxy: parseBoolean('TRUST_PROXY', value('TRUST_PROXY'), problems),
+    corsOrigins: parseOrigins(value('CORS_ORIGINS'), problems),
     bootstrapOperator: parseBootstrap(env, value, problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
@@ -152,6 +155,21 @@ function parseTrustedCas(path: string | undefined, problems: string[]): X509Cert
     problems.push(`EID_TRUSTED_CA_FILE must hold one or more PEM certificates (${path})`);
     return [];
   }
+}
+
+function parseOrigins(raw: string | undefined, problems: string[]): string[] {
+  const origins = raw === undefined ? [] : raw.split(',').map((origin) => origin.trim()).filter((origin) => origin !== '');
+  for (const origin of origins) {
+    let valid = false;
+    try {
+      const url = new URL(origin);
+      valid = (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === origin;
+    } catch {
+      // reported below
+    }
+    if (!valid) problems.push(`CORS_ORIGINS must list origins such as https://portal.example.com, without paths (got "${origin}")`);
+  }
+  return origins;
 }
 
 function parseBoolean(name: string, raw: string | undefined, problems: string[]): boolean {

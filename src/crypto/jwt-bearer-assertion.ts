@@ -1,5 +1,6 @@
 import { compactVerify } from 'jose';
 import { decodeBase64Url } from './base64url.js';
+import { hasDuplicateMemberNames } from './strict-json.js';
 import { RegisteredPublicKey, toKeyObject } from './public-key.js';
 
 /** Why an assertion was refused; the message is safe to show the client. */
@@ -163,6 +164,7 @@ function decodeJsonObject(segment: string, part: string): Record<string, unknown
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new AssertionError(`The assertion ${part} is not a JSON object`);
   }
+  if (hasDuplicateMemberNames(bytes.toString('utf8'))) throw new AssertionError(`The assertion ${part} repeats a member name`);
   return parsed as Record<string, unknown>;
 }
 

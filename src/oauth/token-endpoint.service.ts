@@ -15,6 +15,11 @@ export class TokenEndpointService {
     if (contentType === undefined || !FORM_CONTENT_TYPE.test(contentType)) {
       throw new OAuthError('invalid_request', 'The request body must be application/x-www-form-urlencoded');
     }
+    // RFC 6749 Appendix B: the form is UTF-8; any other declared charset would be misread.
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1];
+    if (charset !== undefined && charset.toLowerCase() !== 'utf-8') {
+      throw new OAuthError('invalid_request', 'The form must be encoded in UTF-8');
+    }
     const form = toForm(body);
     const type = form.get('grant_type');
     if (type === undefined || type === '') throw new OAuthError('invalid_request', 'The grant_type parameter is required');
@@ -35,6 +40,8 @@ function toForm(body: unknown): TokenForm {
   for (const [name, value] of entries) {
     if (Array.isArray(value)) throw new OAuthError('invalid_request', `The parameter ${name.slice(0, 40)} is repeated`);
     if (typeof value !== 'string') throw new OAuthError('invalid_request', 'The request body is not a form');
+    // The form decoder turns bytes that are not UTF-8 into U+FFFD; no honest parameter contains it.
+    if (value.includes('\uFFFD') || name.includes('\uFFFD')) throw new OAuthError('invalid_request', 'The form must be encoded in UTF-8');
     form.set(name, value);
   }
   return form;

@@ -1,0 +1,22 @@
+import type { FastifyInstance } from 'fastify';
+
+// The API answers JSON only: nothing of it may run, load or be framed.
+const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+// Swagger UI: its own scripts only (it has no inline script), inline styles for its layout.
+const DOCS_CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/**
+ * Headers on every response. Responses are not cached unless a route says
+ * otherwise (JWKS and metadata do); HSTS when the public URL is https.
+ */
+export function registerSecurityHeaders(fastify: FastifyInstance, options: { https: boolean }): void {
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('content-security-policy', request.url.startsWith('/docs') ? DOCS_CSP : API_CSP);
+    if (options.https) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', request.url.startsWith('/docs') ? 'public, max-age=300' : 'no-store');
+    return payload;
+  });
+}

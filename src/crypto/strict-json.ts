@@ -1,0 +1,37 @@
+/**
+ * JSON.parse keeps the last of duplicate member names; other parsers keep
+ * the first. A token read differently by two parsers is an attack surface
+ * (RFC 8725 §3.7, RFC 7519 §4), so tokens with duplicates are refused.
+ * `text` must already be valid JSON; names are compared after unescaping.
+ */
+export function hasDuplicateMemberNames(text: string): boolean {
+  const open: (Set<string> | null)[] = []; // a Set per object being read, null per array
+  let expectName = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let end = i + 1;
+      while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      const names = open[open.length - 1];
+      if (expectName && names) {
+        const name = JSON.parse(text.slice(i, end + 1)) as string;
+        if (names.has(name)) return true;
+        names.add(name);
+        expectName = false;
+      }
+      i = end;
+    } else if (c === '{') {
+      open.push(new Set());
+      expectName = true;
+    } else if (c === '[') {
+      open.push(null);
+      expectName = false;
+    } else if (c === '}' || c === ']') {
+      open.pop();
+      expectName = false;
+    } else if (c === ',') {
+      expectName = open[open.length - 1] instanceof Set;
+    }
+  }
+  return false;
+}
