@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsOptional, IsString, Length, Max, Min, ValidateIf } from 'class-validator';
+import { NoControlCharacters } from '../common/text-rules.js';
 import { ENTITY_BUSINESS_ID_TYPES, ENTITY_TYPES, PARTY_BUSINESS_ID_TYPES, PARTY_TYPES } from '../crypto/business-id.js';
 import { MAX_PASSWORD_LENGTH } from '../crypto/password-hasher.js';
 
@@ -33,7 +34,7 @@ export class MembershipPageQueryDto extends PageQueryDto {
 
 export class CreateEntityDto {
   @ApiProperty({ example: 'Testkraft AS', maxLength: 255 })
-  @IsString() @Length(1, 255)
+  @IsString() @Length(1, 255) @NoControlCharacters()
   name: string;
 
   @ApiProperty({ enum: ENTITY_TYPES })
@@ -41,7 +42,7 @@ export class CreateEntityDto {
   type: string;
 
   @ApiProperty({ example: '123456789', description: 'org: 9 digits; email: lower case; pid: PNO<CC>-<id>; uuid' })
-  @IsString() @Length(1, 254)
+  @IsString() @Length(1, 254) @NoControlCharacters()
   business_id: string;
 
   @ApiProperty({ enum: ENTITY_BUSINESS_ID_TYPES })
@@ -51,7 +52,7 @@ export class CreateEntityDto {
 
 export class UpdateEntityDto {
   @ApiPropertyOptional({ maxLength: 255 })
-  @IsOptional() @IsString() @Length(1, 255)
+  @IsOptional() @IsString() @Length(1, 255) @NoControlCharacters()
   name?: string;
 
   @ApiPropertyOptional({ enum: STATUSES, description: 'inactive: its clients and persons can no longer log in' })
@@ -65,7 +66,7 @@ export class CreatePartyDto {
   entity_id: number;
 
   @ApiProperty({ example: 'Testkraft SP', maxLength: 255 })
-  @IsString() @Length(1, 255)
+  @IsString() @Length(1, 255) @NoControlCharacters()
   name: string;
 
   @ApiProperty({ enum: PARTY_TYPES })
@@ -73,7 +74,7 @@ export class CreatePartyDto {
   type: string;
 
   @ApiProperty({ example: '1111111111116', description: 'gln: 13 digits with a GS1 check digit; org; eic_x; uuid' })
-  @IsString() @Length(1, 64)
+  @IsString() @Length(1, 64) @NoControlCharacters()
   business_id: string;
 
   @ApiProperty({ enum: PARTY_BUSINESS_ID_TYPES })
@@ -109,7 +110,7 @@ export class CreateEntityClientDto {
   entity_id: number;
 
   @ApiProperty({ example: 'PC #1', maxLength: 255 })
-  @IsString() @Length(1, 255)
+  @IsString() @Length(1, 255) @NoControlCharacters()
   name: string;
 
   @ApiProperty({ example: SCOPES_EXAMPLE })
@@ -128,7 +129,7 @@ export class CreateEntityClientDto {
 
 export class UpdateEntityClientDto {
   @ApiPropertyOptional({ maxLength: 255 })
-  @IsOptional() @IsString() @Length(1, 255)
+  @IsOptional() @IsString() @Length(1, 255) @NoControlCharacters()
   name?: string;
 
   @ApiPropertyOptional({ example: SCOPES_EXAMPLE })
@@ -148,7 +149,7 @@ export class AddClientKeyDto {
 
 export class SetCredentialsDto {
   @ApiProperty({ example: 'knor@testkraft.test', description: "The person's e-mail" })
-  @IsString() @Length(1, 254)
+  @IsString() @Length(1, 254) @NoControlCharacters()
   username: string;
 
   @ApiProperty({ minLength: 8, maxLength: MAX_PASSWORD_LENGTH, description: 'Not one of the 1,000 most common passwords' })

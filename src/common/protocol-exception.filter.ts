@@ -39,6 +39,12 @@ function toProtocolError(exception: unknown, path: string, logger: Logger): Prot
   if (exception instanceof OAuthError || exception instanceof BearerTokenError || exception instanceof ProblemError || exception instanceof RegistrantError) {
     return exception;
   }
+  if (isUnstorableText(exception)) {
+    // A character Postgres cannot store (NUL) slipped past the input rules: the input is at fault, not the server.
+    if (path === TOKEN_ENDPOINT) return new OAuthError('invalid_request', 'A parameter contains characters that are not accepted');
+    if (path.startsWith(REGISTRANT_API)) return RegistrantError.invalid({ base: ['contains characters that are not accepted'] });
+    return ProblemError.validation({ body: ['contains characters that are not accepted'] });
+  }
   const status = statusOf(exception);
   if (status === undefined || status >= 500) {
     logger.error(exception instanceof Error ? `${exception.name}: ${exception.message}` : 'non-error thrown', exception instanceof Error ? exception.stack : undefined);
@@ -55,6 +61,12 @@ function toProtocolError(exception: unknown, path: string, logger: Logger): Prot
     return new OAuthError('invalid_request', status === 400 ? 'The request body could not be read as a form' : (detailOf(exception) ?? titleOf(status)), status);
   }
   return new ProblemError(status, titleOf(status), detailOf(exception));
+}
+
+/** Postgres: 22021 character_not_in_repertoire (NUL in text), 22P05 untranslatable_character. */
+function isUnstorableText(exception: unknown): boolean {
+  const code = (exception as { driverError?: { code?: unknown } } | null)?.driverError?.code;
+  return code === '22021' || code === '22P05';
 }
 
 function statusOf(exception: unknown): number | undefined {

@@ -124,7 +124,7 @@ function checkClaims(claims: Record<string, unknown>, issuer: string, kid: strin
     throw new AssertionError('The assertion aud does not name this token endpoint');
   }
   const jti = claims.jti;
-  if (typeof jti !== 'string' || jti.length === 0 || jti.length > 255) {
+  if (typeof jti !== 'string' || jti.length === 0 || jti.length > 255 || /[\u0000-\u001f\u007f-\u009f]/.test(jti)) {
     throw new AssertionError('The assertion has no valid jti');
   }
   const issuedAt = numericDate(claims.iat, 'iat', true)!;

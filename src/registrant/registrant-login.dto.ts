@@ -1,10 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { NoControlCharacters } from '../common/text-rules.js';
 import { MAX_PASSWORD_LENGTH } from '../crypto/password-hasher.js';
 
 export class PasswordLoginDto {
   @ApiProperty({ example: 'knor@testkraft.test' })
-  @IsString() @Length(1, 254)
+  @IsString() @Length(1, 254) @NoControlCharacters()
   username: string;
 
   // Refused before hashing: argon2 of a huge input is a denial of service.
@@ -20,11 +21,11 @@ export class EidLoginDto {
   ident?: string;
 
   @ApiPropertyOptional({ example: 'JAN', description: 'GN of the certificate' })
-  @IsOptional() @IsString() @MaxLength(1024)
+  @IsOptional() @IsString() @MaxLength(1024) @NoControlCharacters()
   first_name?: string;
 
   @ApiPropertyOptional({ example: 'TAMM', description: 'SN of the certificate' })
-  @IsOptional() @IsString() @MaxLength(1024)
+  @IsOptional() @IsString() @MaxLength(1024) @NoControlCharacters()
   last_name?: string;
 
   @ApiPropertyOptional({ example: 'EE', default: 'EE' })
