@@ -6,6 +6,7 @@ import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DataModule } from './data/data.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { HealthModule } from './health/health.module.js';
 import { OAuthModule } from './oauth/oauth.module.js';
 import { RegistrantModule } from './registrant/registrant.module.js';
 
@@ -22,6 +23,7 @@ export class AppModule {
         RegistrantModule,
         DataModule,
         AdminModule,
+        HealthModule,
         ...extraModules,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProtocolExceptionFilter }],

@@ -19,7 +19,7 @@ export class OAuthError extends Error {
   constructor(
     readonly code: OAuthErrorCode,
     readonly description: string,
-    readonly status = code === 'invalid_client' ? 401 : code === 'server_error' ? 500 : 400,
+    readonly status = code === 'invalid_client' ? 401 : code === 'server_error' ? 500 : code === 'temporarily_unavailable' ? 503 : 400,
   ) {
     super(`${code}: ${description}`);
     this.name = 'OAuthError';

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable } from '../database/availability.js';
 import { BearerTokenError, OAuthError, ProblemError, RegistrantError } from './protocol-errors.js';
 
 const TOKEN_ENDPOINT = '/auth/token';
@@ -39,6 +40,12 @@ function toProtocolError(exception: unknown, path: string, logger: Logger): Prot
   if (exception instanceof OAuthError || exception instanceof BearerTokenError || exception instanceof ProblemError || exception instanceof RegistrantError) {
     return exception;
   }
+  if (isDatabaseUnavailable(exception)) {
+    logger.warn(`database unavailable: ${(exception as Error).message}`);
+    if (path === TOKEN_ENDPOINT) return new OAuthError('temporarily_unavailable', 'The service is temporarily unavailable; retry shortly', 503);
+    if (path.startsWith(REGISTRANT_API)) return RegistrantError.http(503, 'The service is temporarily unavailable; retry shortly');
+    return new ProblemError(503, titleOf(503), 'The service is temporarily unavailable; retry shortly');
+  }
   if (isUnstorableText(exception)) {
     // A character Postgres cannot store (NUL) slipped past the input rules: the input is at fault, not the server.
     if (path === TOKEN_ENDPOINT) return new OAuthError('invalid_request', 'A parameter contains characters that are not accepted');
@@ -46,6 +53,7 @@ function toProtocolError(exception: unknown, path: string, logger: Logger): Prot
     return ProblemError.validation({ body: ['contains characters that are not accepted'] });
   }
   const status = statusOf(exception);
+  if (status === 503) return new ProblemError(503, titleOf(503), 'The service is not ready; try again shortly');
   if (status === undefined || status >= 500) {
     logger.error(exception instanceof Error ? `${exception.name}: ${exception.message}` : 'non-error thrown', exception instanceof Error ? exception.stack : undefined);
     if (path === TOKEN_ENDPOINT) return new OAuthError('server_error', 'The server could not complete the request', 500);
@@ -116,8 +124,12 @@ function titleOf(status: number): string {
   return TITLES[status] ?? 'Error';
 }
 
+/** Seconds a client should wait before retrying a 503. */
+const RETRY_AFTER_UNAVAILABLE = 5;
+
 function sendError(reply: FastifyReply, error: ProtocolError, path: string): void {
   reply.header('cache-control', 'no-store');
+  if (error.status === 503) reply.header('retry-after', String(RETRY_AFTER_UNAVAILABLE));
   if (error instanceof OAuthError) {
     reply.header('pragma', 'no-cache');
     reply.status(error.status).type('application/json').send({ error: error.code, error_description: error.description });

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { ScopeSet } from '../crypto/scope.js';
+import { isDatabaseUnavailable } from '../database/availability.js';
 import { parsePublicKey, type RegisteredPublicKey } from '../crypto/public-key.js';
 import { EntityClientKeyRecord } from './entities/entity-client-key-record.js';
 import { EntityClientRecord } from './entities/entity-client-record.js';
@@ -41,6 +42,8 @@ export interface PageRequest {
   readonly perPage: number;
 }
 
+const MAX_REMEMBERED_NAMES = 100_000;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -49,22 +52,58 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 @Injectable()
 export class DirectoryService {
+  /** Names last seen, for userinfo during a database outage. */
+  private readonly knownNames = new Map<string, string>();
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Current names for userinfo. While the database is unreachable, the names
+   * last seen (at a login or an earlier lookup) answer instead, so tokens
+   * already issued can still be described; null if the entity is gone.
+   */
+  async names(entityId: number, partyId: number | undefined, fallbackEntityName?: string): Promise<{ entityName: string; partyName?: string } | null> {
+    try {
+      const entity = await this.findEntity(entityId);
+      const party = partyId === undefined ? null : await this.findParty(partyId);
+      if (entity === null || (partyId !== undefined && party === null)) return null;
+      return { entityName: entity.name, ...(party === null ? {} : { partyName: party.name }) };
+    } catch (error) {
+      const entityName = this.knownNames.get(`entity:${entityId}`) ?? fallbackEntityName;
+      const partyName = partyId === undefined ? undefined : this.knownNames.get(`party:${partyId}`);
+      if (!isDatabaseUnavailable(error) || entityName === undefined || (partyId !== undefined && partyName === undefined)) throw error;
+      return { entityName, ...(partyName === undefined ? {} : { partyName }) };
+    }
+  }
+
+  private remember(kind: 'entity' | 'party', record: { id: number; name: string } | null | undefined): void {
+    if (record == null) return;
+    const key = `${kind}:${record.id}`;
+    this.knownNames.delete(key);
+    this.knownNames.set(key, record.name);
+    // Bounded: the oldest entry goes first (Map keeps insertion order).
+    if (this.knownNames.size > MAX_REMEMBERED_NAMES) this.knownNames.delete(this.knownNames.keys().next().value!);
+  }
 
   async findClientCredentials(clientId: string): Promise<ClientCredentials | null> {
     if (!UUID.test(clientId)) return null; // never hand a malformed id to a uuid column
     const client = await this.dataSource.getRepository(EntityClientRecord).findOne({ where: { clientId: clientId.toLowerCase() }, relations: { entity: true } });
     if (client === null || client.entity === undefined) return null;
+    this.remember('entity', client.entity);
     const keys = await this.dataSource.getRepository(EntityClientKeyRecord).find({ where: { clientId: client.clientId }, order: { createdAt: 'ASC' } });
     return { client, entity: client.entity, keys: keys.map(toRegisteredKey) };
   }
 
-  findEntity(id: number): Promise<EntityRecord | null> {
-    return this.dataSource.getRepository(EntityRecord).findOneBy({ id });
+  async findEntity(id: number): Promise<EntityRecord | null> {
+    const entity = await this.dataSource.getRepository(EntityRecord).findOneBy({ id });
+    this.remember('entity', entity);
+    return entity;
   }
 
-  findParty(id: number): Promise<PartyRecord | null> {
-    return this.dataSource.getRepository(PartyRecord).findOneBy({ id });
+  async findParty(id: number): Promise<PartyRecord | null> {
+    const party = await this.dataSource.getRepository(PartyRecord).findOneBy({ id });
+    this.remember('party', party);
+    return party;
   }
 
   /** Active parties the entity owns (with owner scopes) or holds a membership in (with its scopes). */
@@ -74,6 +113,8 @@ export class DirectoryService {
       .getRepository(PartyMembershipRecord)
       .find({ where: { entityId, party: { status: 'active' } }, relations: { party: true } });
     const ownedIds = new Set(owned.map((party) => party.id));
+    for (const party of owned) this.remember('party', party);
+    for (const membership of memberships) this.remember('party', membership.party);
     return [
       ...owned.map((party) => ({ party, scopes: OWNER_SCOPES, owned: true })),
       ...memberships

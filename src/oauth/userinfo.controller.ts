@@ -19,13 +19,10 @@ export class UserinfoService {
 
   /** Who the token speaks for, with current names; party fields are absent for entity-level tokens. */
   async describe(principal: Principal): Promise<UserinfoResponse> {
-    const entity = await this.directory.findEntity(principal.entityId);
-    if (entity === null) throw BearerTokenError.invalid('The entity of this token no longer exists');
-    const base = { sub: principal.subject, current_role: principal.role, entity_id: entity.id, entity_name: entity.name };
-    if (principal.partyId === undefined) return base;
-    const party = await this.directory.findParty(principal.partyId);
-    if (party === null) throw BearerTokenError.invalid('The party of this token no longer exists');
-    return { ...base, party_id: party.id, party_name: party.name };
+    const names = await this.directory.names(principal.entityId, principal.partyId, principal.entityName);
+    if (names === null) throw BearerTokenError.invalid('The entity or party of this token no longer exists');
+    const base = { sub: principal.subject, current_role: principal.role, entity_id: principal.entityId, entity_name: names.entityName };
+    return principal.partyId === undefined ? base : { ...base, party_id: principal.partyId, party_name: names.partyName! };
   }
 }
 

@@ -34,6 +34,8 @@ export class Principal {
     readonly role: string,
     readonly scope: ScopeSet,
     readonly clientId: string | undefined,
+    /** The name a registrant token carries; access tokens carry none. */
+    readonly entityName?: string,
   ) {}
 
   static fromAccessToken(claims: AccessTokenClaims): Principal {
@@ -42,7 +44,7 @@ export class Principal {
 
   /** A person acting for itself: no party and no scope until it assumes one. */
   static fromRegistrantToken(payload: RegistrantTokenPayload): Principal {
-    return new Principal('registrant', payload.eid, payload.entity_id, undefined, ENTITY_ROLE, ScopeSet.EMPTY, undefined);
+    return new Principal('registrant', payload.eid, payload.entity_id, undefined, ENTITY_ROLE, ScopeSet.EMPTY, undefined, payload.name);
   }
 }
 

@@ -36,11 +36,10 @@ describe('registrant login', () => {
     trustedCa = await createTestCa();
     const caFile = join(await mkdtemp(join(tmpdir(), 'eid-ca-')), 'ca.pem');
     await writeFile(caFile, trustedCa.pem);
-    app = await TestApp.start(
-      { EID_TRUSTED_CA_FILE: caFile, TRUST_PROXY: 'true', LOGIN_THROTTLE_MAX_FAILURES: '3', LOGIN_THROTTLE_LOCKOUT: '60' },
-      undefined,
-      [PersonOnlyModule],
-    );
+    app = await TestApp.start({
+      env: { EID_TRUSTED_CA_FILE: caFile, TRUST_PROXY: 'true', LOGIN_THROTTLE_MAX_FAILURES: '3', LOGIN_THROTTLE_LOCKOUT: '60' },
+      extraModules: [PersonOnlyModule],
+    });
     operatorToken = await app.accessToken(app.operator);
     kari = (await app.adminCreate('/admin/entities', { name: 'Kari Nordmann', type: 'person', business_id: 'knor@testkraft.test', business_id_type: 'email' })) as never;
     expect((await app.api('PUT', `/admin/entities/${kari.id}/credentials`, operatorToken, { username: 'knor@testkraft.test', password: PASSWORD })).status).toBe(204);

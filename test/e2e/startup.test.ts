@@ -37,7 +37,7 @@ describe('start-up: migrations, bootstrap and signing keys', () => {
     const kid = decodeJwtHeader(firstToken).kid;
     await first.close();
 
-    const second = await TestApp.start({}, first);
+    const second = await TestApp.start({ restartOf: first });
     try {
       const counts = await second.query<{ entities: number; parties: number; clients: number; keys: number; signing: number }>(
         `SELECT (SELECT count(*)::int FROM entities) AS entities, (SELECT count(*)::int FROM parties) AS parties,
@@ -59,7 +59,7 @@ describe('start-up: migrations, bootstrap and signing keys', () => {
     const first = await TestApp.start();
     await first.query("UPDATE entity_clients SET active = false, scopes = '{read:data}'");
     await first.close();
-    const second = await TestApp.start({}, first);
+    const second = await TestApp.start({ restartOf: first });
     try {
       expect(await second.query('SELECT active, scopes FROM entity_clients')).toEqual([{ active: true, scopes: ['manage:auth', 'manage:data', 'manage:registrant'] }]);
     } finally {
@@ -69,7 +69,7 @@ describe('start-up: migrations, bootstrap and signing keys', () => {
 
   it('signs with the first key of SIGNING_KEYS and publishes them all', async () => {
     const [current, previous] = [generateSigningJwk(), generateSigningJwk()];
-    const app = await TestApp.start({ SIGNING_KEYS: JSON.stringify({ keys: [current, previous] }) });
+    const app = await TestApp.start({ env: { SIGNING_KEYS: JSON.stringify({ keys: [current, previous] }) } });
     try {
       const jwks = (await app.api('GET', '/auth/jwks')).body;
       expect(jwks.keys.map((key: { kid: string }) => key.kid)).toEqual([current.kid, previous.kid]);

@@ -28,9 +28,13 @@ export class TestApp {
     readonly operator: TestClient,
   ) {}
 
-  /** A fresh database and operator, or those of an earlier app (`restartOf`) to test a restart. */
-  static async start(env: Record<string, string> = {}, restartOf?: TestApp, extraModules: Type[] = []): Promise<TestApp> {
-    const adminUrl = process.env.TEST_ADMIN_DATABASE_URL;
+  /**
+   * A fresh database and operator, or those of an earlier app (`restartOf`) to
+   * test a restart; `adminUrl` picks another Postgres server than the run's.
+   */
+  static async start(options: { env?: Record<string, string>; restartOf?: TestApp; extraModules?: Type[]; adminUrl?: string } = {}): Promise<TestApp> {
+    const { env = {}, restartOf, extraModules = [] } = options;
+    const adminUrl = options.adminUrl ?? process.env.TEST_ADMIN_DATABASE_URL;
     if (!adminUrl) throw new Error('TEST_ADMIN_DATABASE_URL is not set: run the tests through jest (global setup)');
     const databaseUrl = restartOf?.databaseUrl ?? (await TestApp.freshDatabase(adminUrl));
     const operator: TestClient = restartOf?.operator ?? { clientId: randomUUID(), privateKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, alg: 'ES256' };
