@@ -1,6 +1,7 @@
 import { DynamicModule, Module, type Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AdminModule } from './admin/admin.module.js';
+import { loggingModule } from './common/logging.js';
 import { ProtocolExceptionFilter } from './common/protocol-exception.filter.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -18,6 +19,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        loggingModule(config),
         DatabaseModule.forRoot({ url: databaseUrl, poolSize: config.databasePoolSize }),
         OAuthModule,
         RegistrantModule,

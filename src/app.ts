@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { LogLevel, type Type, ValidationError, ValidationPipe } from '@nestjs/common';
+import { type Type, ValidationError, ValidationPipe } from '@nestjs/common';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -12,13 +13,6 @@ import type { AppConfig } from './config/app-config.js';
 
 /** Largest request body accepted (413 above it): ample for keys, certificates and assertions. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
-
-const LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-};
 
 /** The Nest application on Fastify, ready to listen; shared by main.ts and the tests (which may add modules). */
 export async function createApp(config: AppConfig, databaseUrl: string, extraModules: Type[] = []): Promise<NestFastifyApplication> {
@@ -34,8 +28,9 @@ export async function createApp(config: AppConfig, databaseUrl: string, extraMod
         else socket.destroy();
       },
     }),
-    { logger: LOG_LEVELS[config.logLevel], abortOnError: false },
+    { bufferLogs: true, abortOnError: false },
   );
+  app.useLogger(app.get(PinoLogger));
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

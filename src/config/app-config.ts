@@ -20,6 +20,8 @@ export interface AppConfig {
   readonly accessTokenTtlSeconds: number;
   readonly timeZone: string;
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
+  /** Write logs to this file instead of standard output. */
+  readonly logFile: string | undefined;
   /** Issues and verifies registrant tokens; unset only in the embedded default (main.ts keeps one in DATA_DIR). */
   readonly tokenSecret: string | undefined;
   /** Earlier secrets: tokens under them still verify, none are issued. */
@@ -102,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     accessTokenTtlSeconds: integer('ACCESS_TOKEN_TTL', 3600, 60, 86400),
     timeZone,
     logLevel: logLevel as AppConfig['logLevel'],
+    logFile: value('LOG_FILE'),
     tokenSecret: parseTokenSecret(value('TOKEN_SECRET'), databaseUrl, problems),
     tokenSecretsPrevious: parsePreviousSecrets(value('TOKEN_SECRETS_PREVIOUS'), problems),
     registrantTokenTtlSeconds: integer('REGISTRANT_TOKEN_TTL', 7200, 60, 86400),

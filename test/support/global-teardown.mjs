@@ -1,3 +1,30 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const secrets = JSON.parse(await readFile(new URL('./test-secrets.json', import.meta.url), 'utf8'));
+
+/** Shapes of what must never be logged: JWTs, registrant tokens, private keys, password hashes. */
+const PATTERNS = [
+  ['a JWT', /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\./],
+  ['a registrant token', /(^|[^A-Za-z0-9_-])A[A-Za-z0-9_-]{150,}/],
+  ['a private key', /PRIVATE KEY/],
+  ['a password hash', /\$argon2id\$/],
+  ['the token secret', new RegExp(secrets.tokenSecret)],
+  ...secrets.passwords.map((password) => ['a test password', new RegExp(password.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))]),
+];
+
 export default async function globalTeardown() {
   await globalThis.__testPostgres?.stop();
+  const dir = process.env.TEST_LOG_DIR;
+  if (!dir) return;
+  const files = (await readdir(dir)).filter((name) => name.endsWith('.log'));
+  const leaks = [];
+  let lines = 0;
+  for (const file of files) {
+    const text = await readFile(join(dir, file), 'utf8');
+    lines += text.split('\n').length - 1;
+    for (const [what, pattern] of PATTERNS) if (pattern.test(text)) leaks.push(`${what} in ${join(dir, file)}`);
+  }
+  if (leaks.length > 0) throw new Error(`Secrets reached the logs of the test suite:\n  ${leaks.join('\n  ')}`);
+  console.log(`\nLog check: ${lines} log lines from ${files.length} service instances hold no token, key, hash, secret or test password.`);
 }

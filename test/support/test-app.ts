@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createPublicKey, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import type { Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -9,7 +11,10 @@ import { ensureDatabase } from '../../src/database/embedded-postgres.js';
 
 export const PUBLIC_URL = 'https://issuer.test';
 export const TOKEN_AUDIENCE = `${PUBLIC_URL}/auth/token`;
-export const TEST_TOKEN_SECRET = 'test-token-secret-of-at-least-32-bytes-0123456789';
+const SECRETS = JSON.parse(readFileSync(new URL('./test-secrets.json', import.meta.url), 'utf8')) as { tokenSecret: string; passwords: string[] };
+export const TEST_TOKEN_SECRET = SECRETS.tokenSecret;
+/** Passwords the tests may use: the global teardown makes sure none reached a log. */
+export const TEST_PASSWORDS = SECRETS.passwords;
 export const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
 export interface TestClient {
@@ -41,7 +46,9 @@ export class TestApp {
     const config = loadConfig({
       PUBLIC_URL,
       DATABASE_URL: databaseUrl,
-      LOG_LEVEL: 'error',
+      // Everything the service logs, at its most verbose, goes where the global teardown looks for secrets.
+      LOG_LEVEL: 'debug',
+      LOG_FILE: join(process.env.TEST_LOG_DIR ?? '/tmp', `${randomBytes(6).toString('hex')}.log`),
       DATABASE_POOL_SIZE: '4',
       TOKEN_SECRET: TEST_TOKEN_SECRET,
       BOOTSTRAP_OPERATOR_CLIENT_ID: operator.clientId,
