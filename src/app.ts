@@ -8,6 +8,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import { ProblemError } from './common/protocol-errors.js';
 import { registerSecurityHeaders } from './common/security-headers.js';
+import { Metrics } from './health/metrics.service.js';
 import { rawClientErrorResponse, sendProtocolError } from './common/protocol-exception.filter.js';
 import type { AppConfig } from './config/app-config.js';
 
@@ -40,7 +41,12 @@ export async function createApp(config: AppConfig, databaseUrl: string, extraMod
       exceptionFactory: (errors) => ProblemError.validation(fieldErrors(errors)),
     }),
   );
-  registerSecurityHeaders(app.getHttpAdapter().getInstance(), { https: config.publicUrl.startsWith('https:') });
+  const fastify = app.getHttpAdapter().getInstance();
+  registerSecurityHeaders(fastify, { https: config.publicUrl.startsWith('https:') });
+  const metrics = app.get(Metrics);
+  fastify.addHook('onResponse', async (request, reply) => {
+    metrics.requestDuration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
   if (config.corsOrigins.length > 0) {
     app.enableCors({ origin: [...config.corsOrigins], methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], allowedHeaders: ['authorization', 'content-type'], maxAge: 600 });
   }

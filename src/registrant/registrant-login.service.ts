@@ -7,6 +7,7 @@ import { BearerTokenError, RegistrantError } from '../common/protocol-errors.js'
 import { isValidEstonianIdent } from '../crypto/business-id.js';
 import { verifyEidCertificate } from '../crypto/eid-certificate.js';
 import { DirectoryService } from '../directory/directory.service.js';
+import { Metrics } from '../health/metrics.service.js';
 import { AccessTokenVerifier } from '../tokens/access-token.js';
 import { extractBearerToken } from '../tokens/bearer-token.strategy.js';
 import { RegistrantTokens } from '../tokens/registrant-tokens.service.js';
@@ -23,6 +24,7 @@ export interface RegistrantLoginResponse {
 }
 
 export const EID_SCOPE = 'use:registrant:eid';
+const OUTCOMES: Record<number, string> = { 401: 'not_authorized', 422: 'invalid', 429: 'throttled', 503: 'unavailable' };
 const MAX_NAME_LENGTH = 255;
 
 /** Registrant login: a username and password, or eID values (or a certificate) from a trusted partner. */
@@ -35,12 +37,22 @@ export class RegistrantLoginService {
     private readonly directory: DirectoryService,
     private readonly accessTokens: AccessTokenVerifier,
     private readonly tokens: RegistrantTokens,
+    private readonly metrics: Metrics,
   ) {}
 
-  login(body: unknown, clientAddress: string, authorization: string | undefined): Promise<RegistrantLoginResponse> {
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw RegistrantError.invalid({ base: ['The request body must be a JSON object'] });
-    const fields = body as Record<string, unknown>;
-    return 'username' in fields || 'password' in fields ? this.passwordLogin(fields, clientAddress) : this.eidLogin(fields, authorization);
+  /** Counts every login by kind and outcome, then answers it. */
+  async login(body: unknown, clientAddress: string, authorization: string | undefined): Promise<RegistrantLoginResponse> {
+    const fields = (body !== null && typeof body === 'object' && !Array.isArray(body) ? body : undefined) as Record<string, unknown> | undefined;
+    const kind = fields !== undefined && ('username' in fields || 'password' in fields) ? 'password' : 'eid';
+    try {
+      if (fields === undefined) throw RegistrantError.invalid({ base: ['The request body must be a JSON object'] });
+      const response = kind === 'password' ? await this.passwordLogin(fields, clientAddress) : await this.eidLogin(fields, authorization);
+      this.metrics.login(`registrant-${kind}`, 'success');
+      return response;
+    } catch (error) {
+      this.metrics.login(`registrant-${kind}`, error instanceof RegistrantError ? OUTCOMES[error.status] ?? 'error' : 'error');
+      throw error;
+    }
   }
 
   private async passwordLogin(body: Record<string, unknown>, clientAddress: string): Promise<RegistrantLoginResponse> {

@@ -17,6 +17,8 @@ export interface TokenResponse {
 export interface Grant {
   /** The `grant_type` value it answers. */
   readonly type: string;
+  /** Its short name in metrics, e.g. `jwt-bearer`. */
+  readonly metricName: string;
   /** The form fields it reads; others are ignored (RFC 6749 §3.2). */
   readonly parameters: ReadonlySet<string>;
   exchange(form: TokenForm): Promise<TokenResponse>;

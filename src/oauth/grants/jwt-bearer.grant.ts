@@ -17,6 +17,7 @@ export const CLOCK_LEEWAY_SECONDS = 30;
 @Injectable()
 export class JwtBearerGrant implements Grant {
   readonly type = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+  readonly metricName = 'jwt-bearer';
   readonly parameters: ReadonlySet<string> = new Set(['assertion', 'scope']);
   private readonly policy: AssertionPolicy;
 
