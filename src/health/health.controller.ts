@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 
@@ -10,7 +10,6 @@ import type { DataSource } from 'typeorm';
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly database: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
@@ -27,7 +26,9 @@ export class HealthController {
   @ApiServiceUnavailableResponse({ description: 'Not ready' })
   ready() {
     return this.health.check([
-      () => this.database.pingCheck('database').withTimeout(1500),
+      () => this.indicators.check('database').attempt(async () => {
+        await this.dataSource.query('SELECT 1');
+      }).withTimeout(1500),
       () => this.indicators.check('migrations').attempt(async () => {
         if (await this.dataSource.showMigrations()) throw new Error('migrations are pending');
       }).withTimeout(1500),

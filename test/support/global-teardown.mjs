@@ -1,10 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-const secrets = JSON.parse(await readFile(new URL('./test-secrets.json', import.meta.url), 'utf8'));
-
-/** Shapes of what must never be logged: JWTs, registrant tokens, private keys, password hashes. */
-const PATTERNS = [
+/** Shapes of what must never be logged: JWTs, registrant tokens, private keys, password hashes, and the test secrets. */
+const patterns = (secrets) => [
   ['a JWT', /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\./],
   ['a registrant token', /(^|[^A-Za-z0-9_-])A[A-Za-z0-9_-]{150,}/],
   ['a private key', /PRIVATE KEY/],
@@ -15,6 +13,7 @@ const PATTERNS = [
 
 export default async function globalTeardown() {
   await globalThis.__testPostgres?.stop();
+  const PATTERNS = patterns(JSON.parse(await readFile(new URL('./test-secrets.json', import.meta.url), 'utf8')));
   const dir = process.env.TEST_LOG_DIR;
   if (!dir) return;
   const files = (await readdir(dir)).filter((name) => name.endsWith('.log'));
