@@ -31,6 +31,8 @@ export class DiscoveryController {
       token_endpoint: `${base}/auth/token`,
       userinfo_endpoint: `${base}/auth/userinfo`,
       jwks_uri: `${base}/auth/jwks`,
+      introspection_endpoint: `${base}/auth/introspect`,
+      introspection_endpoint_auth_methods_supported: ['bearer'],
       grant_types_supported: this.grants.types,
       response_types_supported: [],
       // The JWT-bearer grant authenticates the client through the assertion itself (RFC 7523 §3.1).

@@ -3,16 +3,17 @@ import { DirectoryModule } from '../directory/directory.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { DiscoveryController } from './discovery.controller.js';
 import { GRANT_PROVIDERS, GrantRegistry } from './grants/grant-registry.js';
+import { IntrospectionController, IntrospectionService } from './introspection.controller.js';
 import { PartyResolver } from './party-resolver.js';
 import { ReplayStore } from './replay-store.js';
 import { TokenEndpointService } from './token-endpoint.service.js';
 import { TokenController } from './token.controller.js';
 import { UserinfoController, UserinfoService } from './userinfo.controller.js';
 
-/** The token endpoint and its grants, userinfo and discovery. */
+/** The token endpoint and its grants, userinfo, introspection and discovery. */
 @Module({
   imports: [DirectoryModule, TokensModule],
-  controllers: [TokenController, UserinfoController, DiscoveryController],
-  providers: [...GRANT_PROVIDERS, GrantRegistry, TokenEndpointService, PartyResolver, ReplayStore, UserinfoService],
+  controllers: [TokenController, UserinfoController, DiscoveryController, IntrospectionController],
+  providers: [...GRANT_PROVIDERS, GrantRegistry, TokenEndpointService, PartyResolver, ReplayStore, UserinfoService, IntrospectionService],
 })
 export class OAuthModule {}

@@ -36,10 +36,12 @@ export class Principal {
     readonly clientId: string | undefined,
     /** The name a registrant token carries; access tokens carry none. */
     readonly entityName?: string,
+    /** The verified claims of an access token. */
+    readonly claims?: AccessTokenClaims,
   ) {}
 
   static fromAccessToken(claims: AccessTokenClaims): Principal {
-    return new Principal('access_token', claims.sub, claims.entity_id, claims.party_id, claims.role, ScopeSet.parse(claims.scope), claims.client_id);
+    return new Principal('access_token', claims.sub, claims.entity_id, claims.party_id, claims.role, ScopeSet.parse(claims.scope), claims.client_id, undefined, claims);
   }
 
   /** A person acting for itself: no party and no scope until it assumes one. */
