@@ -7,6 +7,7 @@ import { PartyRecord } from '../directory/entities/party-record.js';
 import { UsedAssertionRecord } from '../oauth/used-assertion-record.js';
 import { LoginThrottleRecord } from '../registrant/login-throttle-record.js';
 import { RegistrantCredentialRecord } from '../registrant/registrant-credential-record.js';
+import { RevokedTokenRecord } from '../tokens/revoked-token-record.js';
 import { SigningKeyRecord } from '../tokens/signing-key-record.js';
 
 /** Every mapped table, listed once for the data source and the migration check. */
@@ -21,4 +22,5 @@ export const ENTITY_CLASSES = [
   RegistrantCredentialRecord,
   LoginThrottleRecord,
   AuditEventRecord,
+  RevokedTokenRecord,
 ];

@@ -33,6 +33,9 @@ export class DiscoveryController {
       jwks_uri: `${base}/auth/jwks`,
       introspection_endpoint: `${base}/auth/introspect`,
       introspection_endpoint_auth_methods_supported: ['bearer'],
+      revocation_endpoint: `${base}/auth/revoke`,
+      // Holding the token is the authority to revoke it; no other authentication.
+      revocation_endpoint_auth_methods_supported: ['none'],
       grant_types_supported: this.grants.types,
       response_types_supported: [],
       // The JWT-bearer grant authenticates the client through the assertion itself (RFC 7523 §3.1).

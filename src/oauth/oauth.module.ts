@@ -4,16 +4,17 @@ import { TokensModule } from '../tokens/tokens.module.js';
 import { DiscoveryController } from './discovery.controller.js';
 import { GRANT_PROVIDERS, GrantRegistry } from './grants/grant-registry.js';
 import { IntrospectionController, IntrospectionService } from './introspection.controller.js';
+import { RevocationController, RevocationService } from './revocation.controller.js';
 import { PartyResolver } from './party-resolver.js';
 import { ReplayStore } from './replay-store.js';
 import { TokenEndpointService } from './token-endpoint.service.js';
 import { TokenController } from './token.controller.js';
 import { UserinfoController, UserinfoService } from './userinfo.controller.js';
 
-/** The token endpoint and its grants, userinfo, introspection and discovery. */
+/** The token endpoint and its grants, userinfo, introspection, revocation and discovery. */
 @Module({
   imports: [DirectoryModule, TokensModule],
-  controllers: [TokenController, UserinfoController, DiscoveryController, IntrospectionController],
-  providers: [...GRANT_PROVIDERS, GrantRegistry, TokenEndpointService, PartyResolver, ReplayStore, UserinfoService, IntrospectionService],
+  controllers: [TokenController, UserinfoController, DiscoveryController, IntrospectionController, RevocationController],
+  providers: [...GRANT_PROVIDERS, GrantRegistry, TokenEndpointService, PartyResolver, ReplayStore, UserinfoService, IntrospectionService, RevocationService],
 })
 export class OAuthModule {}

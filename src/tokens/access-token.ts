@@ -5,6 +5,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { RegistrantTokenPayload } from '../crypto/aes-token-codec.js';
 import { ScopeSet } from '../crypto/scope.js';
+import { RevocationList } from './revocation-list.service.js';
 import { SigningKeys } from './signing-keys.service.js';
 
 /** Claims of an access token (RFC 9068 plus the contract's entity, party and role). */
@@ -89,12 +90,13 @@ export class AccessTokenIssuer {
   }
 }
 
-/** Verifies our own access tokens: signature first (jose), then iss, aud, typ, exp and claim types. */
+/** Verifies our own access tokens: signature first (jose), then iss, aud, typ, exp, claim types and revocation. */
 @Injectable()
 export class AccessTokenVerifier {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly signingKeys: SigningKeys,
+    private readonly revocations: RevocationList,
   ) {}
 
   /** Null for anything that is not a valid, unexpired access token of this issuer. */
@@ -116,7 +118,7 @@ export class AccessTokenVerifier {
           requiredClaims: ['exp', 'iat', 'jti', 'sub'],
         },
       );
-      if (!hasAccessTokenShape(payload) || !isScopeText(payload.scope)) return null;
+      if (!hasAccessTokenShape(payload) || !isScopeText(payload.scope) || this.revocations.isRevoked(payload.jti)) return null;
       return Principal.fromAccessToken(payload);
     } catch {
       return null;

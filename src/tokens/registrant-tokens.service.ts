@@ -3,13 +3,17 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { AesTokenCodec, type RegistrantTokenPayload } from '../crypto/aes-token-codec.js';
+import { RevocationList } from './revocation-list.service.js';
 
 /** Issues and reads the self-contained registrant tokens (no session storage). */
 @Injectable()
 export class RegistrantTokens {
   private readonly codec: AesTokenCodec;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly revocations: RevocationList,
+  ) {
     if (config.tokenSecret === undefined) throw new Error('TOKEN_SECRET is not configured');
     this.codec = new AesTokenCodec(config.tokenSecret, config.tokenSecretsPrevious);
   }
@@ -21,7 +25,9 @@ export class RegistrantTokens {
     return { token, expiresAt: new Date(exp * 1000) };
   }
 
+  /** The payload of a valid, unexpired, unrevoked token; null otherwise. */
   verify(token: string): RegistrantTokenPayload | null {
-    return this.codec.decode(token);
+    const payload = this.codec.decode(token);
+    return payload === null || this.revocations.isRevoked(payload.jti) ? null : payload;
   }
 }
