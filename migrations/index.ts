@@ -2,6 +2,7 @@ import { Foundation1763800000000 } from './1763800000000-foundation.js';
 import { Registrant1763900000000 } from './1763900000000-registrant.js';
 import { AuditTrail1764000000000 } from './1764000000000-audit-trail.js';
 import { RevokedTokens1764100000000 } from './1764100000000-revoked-tokens.js';
+import { SigningKeyStates1764200000000 } from './1764200000000-signing-key-states.js';
 
 /** Every migration, in order. TypeORM runs those not yet recorded in the `migrations` table. */
-export const MIGRATIONS = [Foundation1763800000000, Registrant1763900000000, AuditTrail1764000000000, RevokedTokens1764100000000];
+export const MIGRATIONS = [Foundation1763800000000, Registrant1763900000000, AuditTrail1764000000000, RevokedTokens1764100000000, SigningKeyStates1764200000000];

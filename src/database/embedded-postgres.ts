@@ -86,3 +86,22 @@ export async function ensureDatabase(adminUrl: string, name: string): Promise<vo
     await client.end();
   }
 }
+
+/**
+ * For command-line tools: the embedded server of DATA_DIR if it is running
+ * (the service started it), otherwise one started for the duration.
+ */
+export async function connectOrStartEmbedded(dataDir: string, port: number): Promise<{ url: string; stop: () => Promise<void> }> {
+  const password = await readOrCreateSecretFile(join(dataDir, 'postgres-password'), 24);
+  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
+  const probe = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1500 });
+  try {
+    await probe.connect();
+    await probe.end();
+    return { url, stop: async () => {} };
+  } catch {
+    await probe.end().catch(() => {});
+    const server = await startEmbeddedPostgres(dataDir, port);
+    return { url: server.url, stop: () => server.stop() };
+  }
+}

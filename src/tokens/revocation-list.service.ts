@@ -1,12 +1,11 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { startPeriodicTask } from '../common/periodic-task.js';
+import { NotificationListener } from '../database/notification-listener.js';
 
 const CHANNEL = 'token_revoked';
 const PURGE_INTERVAL_MS = 60_000;
-const RECONNECT_DELAYS_MS = [100, 250, 500, 1000, 2000, 5000];
 
 /**
  * The deny-list of revoked tokens. Revocations are written to Postgres and
@@ -20,9 +19,7 @@ export class RevocationList implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('RevocationList');
   /** jti → expiry (ms since the epoch). */
   private readonly revoked = new Map<string, number>();
-  private listener: pg.Client | undefined;
-  private stopped = false;
-  private reconnects = 0;
+  private listener: NotificationListener | undefined;
   private stopPurge: (() => void) | undefined;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -43,42 +40,18 @@ export class RevocationList implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
-    await this.listen();
+    this.listener = new NotificationListener((this.dataSource.options as { url?: string }).url, [CHANNEL], 'token-issuer revocations', {
+      onNotification: (_channel, payload) => this.onNotification(payload),
+      onListening: () => this.reload(),
+      onError: (message) => this.logger.warn(`revocation listener: ${message}`),
+    });
+    await this.listener.start();
     this.stopPurge = startPeriodicTask(() => this.purge(), PURGE_INTERVAL_MS, this.logger, 'purge of revoked tokens');
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
     this.stopPurge?.();
-    await this.listener?.end().catch(() => {});
-  }
-
-  /** LISTEN first, then load: a revocation made in between is seen by one or the other. */
-  private async listen(): Promise<void> {
-    const options = this.dataSource.options as { url?: string };
-    const client = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: 1500, keepAlive: true, application_name: 'token-issuer revocations' });
-    client.on('notification', (message) => this.onNotification(message.payload));
-    client.on('error', (error) => this.logger.warn(`revocation listener: ${error.message}`));
-    client.on('end', () => this.reconnect());
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${CHANNEL}`);
-      this.listener = client;
-      await this.reload();
-      this.reconnects = 0;
-    } catch (error) {
-      this.logger.warn(`revocation listener could not connect: ${(error as Error).message}`);
-      client.removeAllListeners('end');
-      await client.end().catch(() => {});
-      this.reconnect();
-    }
-  }
-
-  private reconnect(): void {
-    if (this.stopped) return;
-    this.listener = undefined;
-    const delay = RECONNECT_DELAYS_MS[Math.min(this.reconnects++, RECONNECT_DELAYS_MS.length - 1)];
-    setTimeout(() => void this.listen(), delay).unref();
+    await this.listener?.stop();
   }
 
   private async reload(): Promise<void> {

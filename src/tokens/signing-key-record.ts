@@ -1,7 +1,14 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** The signing key generated on first start when SIGNING_KEYS is not configured. */
+export type SigningKeyState = 'next' | 'current' | 'retired';
+
+/**
+ * Signing keys kept in the database (when SIGNING_KEYS is not configured).
+ * `next` is published before it signs, `current` signs, `retired` stays
+ * published until the last token it signed has expired.
+ */
 @Entity('signing_keys')
+@Check('signing_keys_state_check', `"state" IN ('next', 'current', 'retired')`)
 export class SigningKeyRecord {
   @PrimaryColumn('text', { primaryKeyConstraintName: 'signing_keys_pkey' })
   kid: string;
@@ -11,4 +18,10 @@ export class SigningKeyRecord {
 
   @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
   createdAt: Date;
+
+  @Column('text', { default: 'current' })
+  state: SigningKeyState;
+
+  @Column('timestamptz', { name: 'retired_at', nullable: true })
+  retiredAt: Date | null;
 }
