@@ -1,0 +1,29 @@
+import { type CanActivate, type ExecutionContext, HttpException, Injectable, mixin, type Type } from '@nestjs/common';
+import { bearerTokenOf } from './token-middleware.js';
+import { TokenVerificationError, type TokenVerifier } from './token-verifier.js';
+
+/**
+ * A Nest guard class for downstream services: `@UseGuards(TokenGuard(verifier, 'read:data'))`.
+ * Sets `request.token`; refuses with 401/403, the RFC 6750 challenge and a JSON body.
+ * The only file of the SDK that imports Nest.
+ */
+export function TokenGuard(verifier: TokenVerifier, requiredScope?: string): Type<CanActivate> {
+  @Injectable()
+  class VerifiedTokenGuard implements CanActivate {
+    async canActivate(context: ExecutionContext): Promise<boolean> {
+      const http = context.switchToHttp();
+      const request = http.getRequest<{ headers: Record<string, string | string[] | undefined>; token?: unknown }>();
+      try {
+        request.token = await verifier.verify(bearerTokenOf(request.headers.authorization), requiredScope);
+        return true;
+      } catch (error) {
+        if (!(error instanceof TokenVerificationError)) throw error;
+        const response = http.getResponse<{ header?(name: string, value: string): unknown; setHeader?(name: string, value: string): unknown }>();
+        if (response.header) response.header('www-authenticate', error.challenge);
+        else response.setHeader?.('www-authenticate', error.challenge);
+        throw new HttpException({ error: error.error, error_description: error.message }, error.status);
+      }
+    }
+  }
+  return mixin(VerifiedTokenGuard);
+}
