@@ -2,37 +2,28 @@ import { Body, Controller, Header, Headers, HttpCode, Inject, Injectable, Post, 
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { OAuthError } from '../common/protocol-errors.js';
 import { AccessTokenGuard, RequireScope } from '../tokens/access-token.guard.js';
-import { AccessTokenVerifier } from '../tokens/access-token.js';
-import { RegistrantTokens } from '../tokens/registrant-tokens.service.js';
+import { TokenReader } from '../tokens/token-reader.service.js';
+import { readForm, tokenParameter } from './form-body.js';
 
 export const INTROSPECTION_SCOPE = 'use:auth:introspect';
 
 /** RFC 7662 §2.2: `{"active": false}` for anything not valid now, otherwise the token's claims. */
 export type IntrospectionResponse = { readonly active: false } | ({ readonly active: true } & Record<string, unknown>);
 
-const FORM_CONTENT_TYPE = /^application\/x-www-form-urlencoded\s*(;|$)/i;
-
 @Injectable()
 export class IntrospectionService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly accessTokens: AccessTokenVerifier,
-    private readonly registrantTokens: RegistrantTokens,
+    private readonly tokens: TokenReader,
   ) {}
 
   /** Both kinds of token; which one is told by its shape, so token_type_hint is not needed. */
   async introspect(contentType: string | undefined, body: unknown): Promise<IntrospectionResponse> {
-    if (contentType === undefined || !FORM_CONTENT_TYPE.test(contentType)) {
-      throw new OAuthError('invalid_request', 'The request body must be application/x-www-form-urlencoded');
-    }
-    const token = (body as Record<string, unknown> | null)?.token;
-    if (typeof token !== 'string' || token === '') throw new OAuthError('invalid_request', 'The token parameter is required, once');
-    if (token.includes('.')) {
-      const principal = await this.accessTokens.verify(token);
-      if (principal === null) return { active: false };
-      const claims = principal.claims!;
+    const read = await this.tokens.read(tokenParameter(readForm(contentType, body)));
+    if (read === null) return { active: false };
+    if (read.kind === 'access_token') {
+      const { claims } = read;
       return {
         active: true,
         token_type: 'Bearer',
@@ -50,8 +41,7 @@ export class IntrospectionService {
         role: claims.role,
       };
     }
-    const payload = this.registrantTokens.verify(token);
-    if (payload === null) return { active: false };
+    const { payload } = read;
     return {
       active: true,
       token_type: 'Bearer',
@@ -63,7 +53,7 @@ export class IntrospectionService {
       jti: payload.jti,
       eid: payload.eid,
       entity_id: payload.entity_id,
-      role: 'flex_entity',
+      role: read.principal.role,
     };
   }
 }

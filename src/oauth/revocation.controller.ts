@@ -1,11 +1,8 @@
 import { Body, Controller, Header, Headers, HttpCode, Injectable, Post } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { OAuthError } from '../common/protocol-errors.js';
-import { AccessTokenVerifier } from '../tokens/access-token.js';
-import { RegistrantTokens } from '../tokens/registrant-tokens.service.js';
 import { RevocationList } from '../tokens/revocation-list.service.js';
-
-const FORM_CONTENT_TYPE = /^application\/x-www-form-urlencoded\s*(;|$)/i;
+import { TokenReader } from '../tokens/token-reader.service.js';
+import { readForm, tokenParameter } from './form-body.js';
 
 /**
  * RFC 7009 revocation. Holding a token is the authority to revoke it (as a
@@ -16,24 +13,15 @@ const FORM_CONTENT_TYPE = /^application\/x-www-form-urlencoded\s*(;|$)/i;
 @Injectable()
 export class RevocationService {
   constructor(
-    private readonly accessTokens: AccessTokenVerifier,
-    private readonly registrantTokens: RegistrantTokens,
+    private readonly tokens: TokenReader,
     private readonly revocations: RevocationList,
   ) {}
 
   async revoke(contentType: string | undefined, body: unknown): Promise<void> {
-    if (contentType === undefined || !FORM_CONTENT_TYPE.test(contentType)) {
-      throw new OAuthError('invalid_request', 'The request body must be application/x-www-form-urlencoded');
-    }
-    const token = (body as Record<string, unknown> | null)?.token;
-    if (typeof token !== 'string' || token === '') throw new OAuthError('invalid_request', 'The token parameter is required, once');
-    if (token.includes('.')) {
-      const claims = (await this.accessTokens.verify(token))?.claims;
-      if (claims !== undefined) await this.revocations.revoke(claims.jti, new Date(claims.exp * 1000));
-      return;
-    }
-    const payload = this.registrantTokens.verify(token);
-    if (payload !== null) await this.revocations.revoke(payload.jti, new Date(payload.exp * 1000));
+    const read = await this.tokens.read(tokenParameter(readForm(contentType, body)));
+    if (read === null) return;
+    const { jti, exp } = read.kind === 'access_token' ? read.claims : read.payload;
+    await this.revocations.revoke(jti, new Date(exp * 1000));
   }
 }
 

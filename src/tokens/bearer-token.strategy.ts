@@ -3,8 +3,9 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-custom';
 import { BearerTokenError } from '../common/protocol-errors.js';
-import { AccessTokenVerifier, Principal } from './access-token.js';
+import { Principal } from './access-token.js';
 import { RegistrantTokens } from './registrant-tokens.service.js';
+import { TokenReader } from './token-reader.service.js';
 
 // RFC 6750 §2.1 b64token.
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -20,18 +21,14 @@ export function extractBearerToken(header: string | string[] | undefined): strin
 /** Either kind of token: a JWT access token (it has dots) or a registrant token (base64url, no dots). */
 @Injectable()
 export class BearerTokenStrategy extends PassportStrategy(Strategy, 'bearer') {
-  constructor(
-    private readonly accessTokens: AccessTokenVerifier,
-    private readonly registrantTokens: RegistrantTokens,
-  ) {
+  constructor(private readonly tokens: TokenReader) {
     super();
   }
 
   async validate(request: FastifyRequest): Promise<Principal> {
-    const token = extractBearerToken(request.headers.authorization);
-    const principal = token.includes('.') ? await this.accessTokens.verify(token) : registrantPrincipal(this.registrantTokens, token);
-    if (principal === null) throw BearerTokenError.invalid();
-    return principal;
+    const read = await this.tokens.read(extractBearerToken(request.headers.authorization));
+    if (read === null) throw BearerTokenError.invalid();
+    return read.principal;
   }
 }
 
@@ -43,13 +40,8 @@ export class RegistrantTokenStrategy extends PassportStrategy(Strategy, 'registr
   }
 
   validate(request: FastifyRequest): Principal {
-    const principal = registrantPrincipal(this.registrantTokens, extractBearerToken(request.headers.authorization));
-    if (principal === null) throw BearerTokenError.invalid();
-    return principal;
+    const payload = this.registrantTokens.verify(extractBearerToken(request.headers.authorization));
+    if (payload === null) throw BearerTokenError.invalid();
+    return Principal.fromRegistrantToken(payload);
   }
-}
-
-function registrantPrincipal(tokens: RegistrantTokens, token: string): Principal | null {
-  const payload = tokens.verify(token);
-  return payload === null ? null : Principal.fromRegistrantToken(payload);
 }

@@ -5,12 +5,13 @@ import { AccessTokenIssuer, AccessTokenVerifier } from './access-token.js';
 import { BearerTokenStrategy, RegistrantTokenStrategy } from './bearer-token.strategy.js';
 import { RegistrantTokens } from './registrant-tokens.service.js';
 import { RevocationList } from './revocation-list.service.js';
+import { TokenReader } from './token-reader.service.js';
 import { SigningKeys } from './signing-keys.service.js';
 
 /** Signing keys, access and registrant tokens, and the guards every resource uses. */
 @Module({
   imports: [PassportModule],
-  providers: [SigningKeys, RevocationList, AccessTokenIssuer, AccessTokenVerifier, RegistrantTokens, BearerTokenStrategy, RegistrantTokenStrategy, AccessTokenGuard, RegistrantTokenGuard],
-  exports: [SigningKeys, RevocationList, AccessTokenIssuer, AccessTokenVerifier, RegistrantTokens, AccessTokenGuard, RegistrantTokenGuard],
+  providers: [SigningKeys, RevocationList, AccessTokenIssuer, AccessTokenVerifier, RegistrantTokens, TokenReader, BearerTokenStrategy, RegistrantTokenStrategy, AccessTokenGuard, RegistrantTokenGuard],
+  exports: [SigningKeys, RevocationList, AccessTokenIssuer, AccessTokenVerifier, RegistrantTokens, TokenReader, AccessTokenGuard, RegistrantTokenGuard],
 })
 export class TokensModule {}

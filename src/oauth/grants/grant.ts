@@ -1,5 +1,7 @@
-/** Token endpoint parameters after the endpoint's own checks: each present once, as a string. */
-export type TokenForm = ReadonlyMap<string, string>;
+import type { FormParameters } from '../form-body.js';
+
+/** Token endpoint parameters after the form rules: each present once, as a string. */
+export type TokenForm = FormParameters;
 
 /** The successful token response body (RFC 6749 §5.1 / RFC 8693 §2.2.1). */
 export interface TokenResponse {
