@@ -57,12 +57,11 @@ export class ClientAdminService {
       throw ProblemError.validation({ party_id: ['The entity neither owns this party nor is a member of it'] });
     }
     return conflictsAs('This key is registered already', () =>
-      this.directory.transaction(async (tx) => {
+      this.audit.audited(principal, async (tx) => {
         const { client, keys } = await this.directory.createClient(
           { clientId: randomUUID(), entityId: input.entity_id, name: input.name.trim(), scopes: scopes.toArray(), partyId, recordedBy: principal.entityId }, [key], tx);
         const view = clientView(client, keys, this.config.timeZone);
-        await this.audit.record(tx, principal, { action: 'entity_client.create', targetType: 'entity_client', targetId: client.clientId, entityId: client.entityId, diff: { after: view } });
-        return view;
+        return { result: view, change: { action: 'entity_client.create', targetType: 'entity_client', targetId: client.clientId, entityId: client.entityId, diff: { after: view } } };
       }),
     );
   }
@@ -76,13 +75,12 @@ export class ClientAdminService {
       scopes = parsed.toArray();
     }
     const diff = changes({ name: client.name, scopes: client.scopes, active: client.active }, { name: input.name?.trim(), scopes, active: input.active });
-    return this.directory.transaction(async (tx) => {
-      if (Object.keys(diff.after).length > 0) {
-        await this.directory.updateClient(client.clientId, diff.after, tx);
-        const action = diff.after.active === false ? 'entity_client.deactivate' : 'entity_client.update';
-        await this.audit.record(tx, principal, { action, targetType: 'entity_client', targetId: client.clientId, entityId: client.entityId, diff });
-      }
-      return clientView({ ...client, ...diff.after } as EntityClientRecord, await this.directory.findClientKeys(client.clientId, tx), this.config.timeZone);
+    return this.audit.audited(principal, async (tx) => {
+      const changed = Object.keys(diff.after).length > 0;
+      if (changed) await this.directory.updateClient(client.clientId, diff.after, tx);
+      const result = clientView({ ...client, ...diff.after } as EntityClientRecord, await this.directory.findClientKeys(client.clientId, tx), this.config.timeZone);
+      const action = diff.after.active === false ? 'entity_client.deactivate' : 'entity_client.update';
+      return { result, change: changed ? { action, targetType: 'entity_client', targetId: client.clientId, entityId: client.entityId, diff } : null };
     });
   }
 
@@ -94,25 +92,23 @@ export class ClientAdminService {
     const { client } = await this.managedClient(principal, clientId);
     const key = parseKey(input.public_key);
     return conflictsAs('This client has this key, or a key with this kid, already', () =>
-      this.directory.transaction(async (tx) => {
-        const stored = await this.directory.addClientKey(client.clientId, key, tx);
-        const view = keyView(stored);
-        await this.audit.record(tx, principal, { action: 'entity_client_key.add', targetType: 'entity_client', targetId: client.clientId, entityId: client.entityId, diff: { after: view } });
-        return view;
+      this.audit.audited(principal, async (tx) => {
+        const view = keyView(await this.directory.addClientKey(client.clientId, key, tx));
+        return { result: view, change: { action: 'entity_client_key.add', targetType: 'entity_client', targetId: client.clientId, entityId: client.entityId, diff: { after: view } } };
       }),
     );
   }
 
   async removeKey(principal: Principal, clientId: string, kid: string): Promise<void> {
     const { client } = await this.managedClient(principal, clientId);
-    await this.directory.transaction(async (tx) => {
+    await this.audit.audited(principal, async (tx) => {
       await this.directory.lockClient(client.clientId, tx);
       const keys = await this.directory.findClientKeys(client.clientId, tx);
       const key = keys.find((candidate) => candidate.kid === kid);
       if (key === undefined) throw ProblemError.notFound('This client has no key with this kid');
       if (keys.length === 1) throw ProblemError.conflict('A client keeps at least one key: add the new key before removing the last one');
       await this.directory.removeClientKey(client.clientId, kid, tx);
-      await this.audit.record(tx, principal, { action: 'entity_client_key.remove', targetType: 'entity_client', targetId: client.clientId, entityId: client.entityId, diff: { before: keyView(key) } });
+      return { result: undefined, change: { action: 'entity_client_key.remove', targetType: 'entity_client', targetId: client.clientId, entityId: client.entityId, diff: { before: keyView(key) } } };
     });
   }
 
@@ -132,9 +128,9 @@ export class ClientAdminService {
     if (Object.keys(problems).length > 0) throw ProblemError.validation(problems);
     const passwordHash = await this.credentials.hasher.hash(input.password);
     try {
-      await this.directory.transaction(async (tx) => {
+      await this.audit.audited(principal, async (tx) => {
         await this.credentials.set(entity.id, username, passwordHash, tx);
-        await this.audit.record(tx, principal, { action: 'credentials.set', targetType: 'entity', targetId: entity.id, entityId: entity.id, diff: { after: { username } } });
+        return { result: undefined, change: { action: 'credentials.set', targetType: 'entity', targetId: entity.id, entityId: entity.id, diff: { after: { username } } } };
       });
     } catch (error) {
       if (error instanceof UsernameTakenError) throw ProblemError.conflict('This username belongs to another person');

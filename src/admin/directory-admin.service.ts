@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { ProblemError } from '../common/protocol-errors.js';
@@ -48,11 +49,10 @@ export class DirectoryAdminService {
     const problem = validateEntityBusinessId(input.type as EntityType, input.business_id_type, businessId);
     if (problem !== null) throw ProblemError.validation({ business_id: [problem] });
     return conflictsAs('An entity with this business id and business id type exists', () =>
-      this.directory.transaction(async (tx) => {
+      this.audit.audited(principal, async (tx) => {
         const entity = await this.directory.createEntity({ name: input.name.trim(), type: input.type, businessId, businessIdType: input.business_id_type, recordedBy: principal.entityId }, tx);
         const view = entityView(entity, this.config.timeZone);
-        await this.audit.record(tx, principal, { action: 'entity.create', targetType: 'entity', targetId: entity.id, entityId: entity.id, diff: { after: view } });
-        return view;
+        return { result: view, change: { action: 'entity.create', targetType: 'entity', targetId: entity.id, entityId: entity.id, diff: { after: view } } };
       }),
     );
   }
@@ -60,13 +60,24 @@ export class DirectoryAdminService {
   async updateEntity(principal: Principal, idText: string, input: UpdateEntityDto) {
     await this.policy.operator(principal);
     const entity = await this.entityOrNotFound(idText);
-    const diff = changes({ name: entity.name, status: entity.status }, { name: input.name?.trim(), status: input.status });
-    return this.directory.transaction(async (tx) => {
-      if (Object.keys(diff.after).length > 0) {
-        await this.directory.updateEntity(entity.id, diff.after, tx);
-        await this.audit.record(tx, principal, { action: 'entity.update', targetType: 'entity', targetId: entity.id, entityId: entity.id, diff });
-      }
-      return entityView({ ...entity, ...diff.after } as EntityRecord, this.config.timeZone);
+    const updated = await this.updateNameAndStatus(principal, 'entity', entity, entity.id, input, (changes, tx) => this.directory.updateEntity(entity.id, changes, tx));
+    return entityView(updated, this.config.timeZone);
+  }
+
+  /** Entities and parties change the same two fields, with the same audit record. */
+  private updateNameAndStatus<R extends { id: number; name: string; status: string }>(
+    principal: Principal,
+    kind: 'entity' | 'party',
+    record: R,
+    entityId: number,
+    input: UpdateEntityDto,
+    write: (changes: Partial<Pick<R, 'name' | 'status'>>, tx: EntityManager) => Promise<void>,
+  ): Promise<R> {
+    const diff = changes({ name: record.name, status: record.status }, { name: input.name?.trim(), status: input.status });
+    return this.audit.audited(principal, async (tx) => {
+      if (Object.keys(diff.after).length === 0) return { result: record, change: null };
+      await write(diff.after as Partial<Pick<R, 'name' | 'status'>>, tx);
+      return { result: { ...record, ...diff.after }, change: { action: `${kind}.update`, targetType: kind, targetId: record.id, entityId, diff } };
     });
   }
 
@@ -94,11 +105,10 @@ export class DirectoryAdminService {
     if (problem !== null) throw ProblemError.validation({ business_id: [problem] });
     if ((await this.directory.findEntity(input.entity_id)) === null) throw ProblemError.validation({ entity_id: ['No such entity'] });
     return conflictsAs('A party with this business id and type exists', () =>
-      this.directory.transaction(async (tx) => {
+      this.audit.audited(principal, async (tx) => {
         const party = await this.directory.createParty({ entityId: input.entity_id, name: input.name.trim(), type: input.type, businessId, businessIdType: input.business_id_type, recordedBy: principal.entityId }, tx);
         const view = partyView(party, this.config.timeZone);
-        await this.audit.record(tx, principal, { action: 'party.create', targetType: 'party', targetId: party.id, entityId: party.entityId, diff: { after: view } });
-        return view;
+        return { result: view, change: { action: 'party.create', targetType: 'party', targetId: party.id, entityId: party.entityId, diff: { after: view } } };
       }),
     );
   }
@@ -106,14 +116,8 @@ export class DirectoryAdminService {
   async updateParty(principal: Principal, idText: string, input: UpdatePartyDto) {
     await this.policy.operator(principal);
     const party = await this.partyOrNotFound(idText);
-    const diff = changes({ name: party.name, status: party.status }, { name: input.name?.trim(), status: input.status });
-    return this.directory.transaction(async (tx) => {
-      if (Object.keys(diff.after).length > 0) {
-        await this.directory.updateParty(party.id, diff.after, tx);
-        await this.audit.record(tx, principal, { action: 'party.update', targetType: 'party', targetId: party.id, entityId: party.entityId, diff });
-      }
-      return partyView({ ...party, ...diff.after } as PartyRecord, this.config.timeZone);
-    });
+    const updated = await this.updateNameAndStatus(principal, 'party', party, party.entityId, input, (changes, tx) => this.directory.updateParty(party.id, changes, tx));
+    return partyView(updated, this.config.timeZone);
   }
 
   // Memberships
@@ -142,11 +146,10 @@ export class DirectoryAdminService {
     else if (party.entityId === input.entity_id) problems.party_id = ['The entity owns this party; owners need no membership'];
     if (Object.keys(problems).length > 0) throw ProblemError.validation(problems);
     return conflictsAs('This entity is a member of this party already', () =>
-      this.directory.transaction(async (tx) => {
+      this.audit.audited(principal, async (tx) => {
         const membership = await this.directory.createMembership({ entityId: input.entity_id, partyId: input.party_id, scopes: scopes.toArray(), recordedBy: principal.entityId }, tx);
         const view = membershipView(membership, this.config.timeZone);
-        await this.audit.record(tx, principal, { action: 'party_membership.create', targetType: 'party_membership', targetId: membership.id, entityId: party!.entityId, diff: { after: view } });
-        return view;
+        return { result: view, change: { action: 'party_membership.create', targetType: 'party_membership', targetId: membership.id, entityId: party!.entityId, diff: { after: view } } };
       }),
     );
   }
@@ -156,13 +159,12 @@ export class DirectoryAdminService {
     const membership = await this.membershipOrNotFound(idText);
     const scopes = parseScopes(input.scopes).toArray();
     const party = await this.directory.findParty(membership.partyId);
-    return this.directory.transaction(async (tx) => {
-      const diff = changes({ scopes: membership.scopes }, { scopes });
-      if (Object.keys(diff.after).length > 0) {
-        await this.directory.updateMembership(membership.id, scopes, tx);
-        await this.audit.record(tx, principal, { action: 'party_membership.update', targetType: 'party_membership', targetId: membership.id, entityId: party?.entityId ?? null, diff });
-      }
-      return membershipView({ ...membership, scopes } as PartyMembershipRecord, this.config.timeZone);
+    const diff = changes({ scopes: membership.scopes }, { scopes });
+    return this.audit.audited(principal, async (tx) => {
+      const view = membershipView({ ...membership, scopes } as PartyMembershipRecord, this.config.timeZone);
+      if (Object.keys(diff.after).length === 0) return { result: view, change: null };
+      await this.directory.updateMembership(membership.id, scopes, tx);
+      return { result: view, change: { action: 'party_membership.update', targetType: 'party_membership', targetId: membership.id, entityId: party?.entityId ?? null, diff } };
     });
   }
 
@@ -170,12 +172,12 @@ export class DirectoryAdminService {
     await this.policy.operator(principal);
     const membership = await this.membershipOrNotFound(idText);
     const party = await this.directory.findParty(membership.partyId);
-    await this.directory.transaction(async (tx) => {
+    await this.audit.audited(principal, async (tx) => {
       await this.directory.deleteMembership(membership.id, tx);
-      await this.audit.record(tx, principal, {
-        action: 'party_membership.delete', targetType: 'party_membership', targetId: membership.id, entityId: party?.entityId ?? null,
-        diff: { before: membershipView(membership, this.config.timeZone) },
-      });
+      return {
+        result: undefined,
+        change: { action: 'party_membership.delete', targetType: 'party_membership', targetId: membership.id, entityId: party?.entityId ?? null, diff: { before: membershipView(membership, this.config.timeZone) } },
+      };
     });
   }
 

@@ -26,6 +26,18 @@ export class AuditTrail {
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
+  /**
+   * Runs `work` in one transaction and records the change it reports in the
+   * same one: both are written, or neither. `change` null means nothing changed.
+   */
+  audited<T>(actor: Principal, work: (tx: EntityManager) => Promise<{ result: T; change: AuditedChange | null }>): Promise<T> {
+    return this.dataSource.transaction(async (tx) => {
+      const { result, change } = await work(tx);
+      if (change !== null) await this.record(tx, actor, change);
+      return result;
+    });
+  }
+
   async record(manager: EntityManager, actor: Principal, change: AuditedChange): Promise<void> {
     const repository = manager.getRepository(AuditEventRecord);
     await repository.save(repository.create({
