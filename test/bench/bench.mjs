@@ -1,0 +1,180 @@
+// npm run bench: the service in production mode on its own embedded Postgres (or DATABASE_URL),
+// seeded over its admin API, driven by autocannon; writes bench-results.json. See README "Performance".
+import { spawn } from 'node:child_process';
+import { createPrivateKey, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import { hash } from '@node-rs/argon2';
+import { AesTokenCodec } from '../../dist/src/crypto/aes-token-codec.js';
+
+const PORT = Number(process.env.BENCH_PORT ?? 3900);
+const BASE = `http://127.0.0.1:${PORT}`;
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = 64;
+const PASSWORD = 'benchmark passphrase 2026';
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+
+const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+function signJwt(privateKey, header, payload) {
+  const input = `${b64(header)}.${b64(payload)}`;
+  return `${input}.${sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+}
+
+// --- the service -------------------------------------------------------------------------------
+const operatorKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const operatorId = randomUUID();
+const dataDir = mkdtempSync(join(tmpdir(), 'token-issuer-bench-'));
+const service = spawn(process.execPath, ['dist/src/main.js'], {
+  env: {
+    ...process.env,
+    NODE_ENV: 'production',
+    PORT: String(PORT),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: BASE,
+    DATA_DIR: dataDir,
+    EMBEDDED_POSTGRES_PORT: String(PORT + 1),
+    LOG_LEVEL: 'warn',
+    BOOTSTRAP_OPERATOR_CLIENT_ID: operatorId,
+    BOOTSTRAP_OPERATOR_PUBLIC_KEY: operatorKeys.publicKey.export({ type: 'spki', format: 'pem' }),
+  },
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+const stopService = () => service.kill('SIGTERM');
+process.on('exit', stopService);
+
+async function waitReady() {
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${BASE}/health/ready`)).ok) return;
+    } catch { /* not listening yet */ }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the service did not become ready');
+}
+
+/** Peak resident memory (VmHWM) of the service process, in MB. */
+function peakRssMb() {
+  const status = readFileSync(`/proc/${service.pid}/status`, 'utf8');
+  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)[1]) / 1024);
+}
+
+// --- seeding ------------------------------------------------------------------------------------
+const assertionFor = (clientId, key, kid, sub) => {
+  const now = Math.floor(Date.now() / 1000);
+  return signJwt(key, { alg: 'ES256', kid }, { iss: clientId, aud: `${BASE}/auth/token`, jti: randomUUID(), iat: now, exp: now + 120, ...(sub ? { sub } : {}) });
+};
+async function token(clientId, key, kid, sub) {
+  const response = await fetch(`${BASE}/auth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: JWT_BEARER, assertion: assertionFor(clientId, key, kid, sub) }) });
+  const body = await response.json();
+  if (!response.ok) throw new Error(`login failed: ${JSON.stringify(body)}`);
+  return body.access_token;
+}
+async function admin(operatorToken, method, path, body) {
+  const response = await fetch(`${BASE}${path}`, { method, headers: { authorization: `Bearer ${operatorToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text === '' ? undefined : JSON.parse(text);
+}
+async function newClient(operatorToken, entityId, scopes, partyId) {
+  const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const created = await admin(operatorToken, 'POST', '/admin/entity-clients', { entity_id: entityId, name: 'bench', scopes, ...(partyId ? { party_id: partyId } : {}), public_key: keys.publicKey.export({ type: 'spki', format: 'pem' }) });
+  return { clientId: created.client_id, kid: created.keys[0].kid, key: createPrivateKey(keys.privateKey.export({ type: 'pkcs8', format: 'pem' })) };
+}
+
+/** Valid Estonian personal codes (check digit computed), all distinct. */
+function estonianIdents(count) {
+  const idents = [];
+  for (let serial = 0; idents.length < count; serial++) {
+    const base = `38001${String(10 + (serial % 18)).padStart(2, '0')}${String(serial % 1000).padStart(3, '0')}`.slice(0, 10);
+    const digits = [...base].map(Number);
+    let check = digits.reduce((sum, d, i) => sum + d * [1, 2, 3, 4, 5, 6, 7, 8, 9, 1][i], 0) % 11;
+    if (check === 10) check = (digits.reduce((sum, d, i) => sum + d * [3, 4, 5, 6, 7, 8, 9, 1, 2, 3][i], 0) % 11) % 10;
+    const ident = `${base}${check}`;
+    if (!idents.includes(ident)) idents.push(ident);
+  }
+  return idents;
+}
+
+// --- scenarios ------------------------------------------------------------------------------------
+async function drive(name, request) {
+  const result = await autocannon({ url: BASE, connections: CONNECTIONS, duration: DURATION, requests: [request] });
+  return {
+    name,
+    requests_per_s: Math.round(result.requests.average),
+    p50_ms: result.latency.p50,
+    p99_ms: result.latency.p99,
+    non_2xx: result.non2xx + result.errors + result.timeouts,
+    peak_rss_mb: peakRssMb(),
+  };
+}
+
+function codecRates() {
+  const codec = new AesTokenCodec(randomBytes(32).toString('hex'));
+  const payload = { typ: 'registrant', eid: randomUUID(), entity_id: 507, name: 'Kari Nordmann', iat: 1, exp: 4102444800, jti: randomUUID() };
+  const rate = (work) => {
+    const until = performance.now() + 1000;
+    let count = 0;
+    while (performance.now() < until) { work(); count++; }
+    return count;
+  };
+  const token = codec.encode(payload);
+  return { encode_per_s: rate(() => codec.encode(payload)), verify_per_s: rate(() => codec.decode(token)) };
+}
+
+async function argon2PerSecondOneCore() {
+  const started = performance.now();
+  let count = 0;
+  while (performance.now() - started < 2000) {
+    await hash(PASSWORD, { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+    count++;
+  }
+  return Math.round(count / ((performance.now() - started) / 1000));
+}
+
+async function main() {
+  await waitReady();
+  const operatorToken = await token(operatorId, createPrivateKey(operatorKeys.privateKey.export({ type: 'pkcs8', format: 'pem' })), undefined);
+  const entity = await admin(operatorToken, 'POST', '/admin/entities', { name: 'Bench AS', type: 'organisation', business_id: '123456789', business_id_type: 'org' });
+  const party = await admin(operatorToken, 'POST', '/admin/parties', { entity_id: entity.id, name: 'Bench SP', type: 'service_provider', business_id: '1111111111116', business_id_type: 'gln' });
+  const client = await newClient(operatorToken, entity.id, ['manage:data', 'read:data'], party.id);
+  const partner = await newClient(operatorToken, entity.id, ['use:registrant:eid']);
+  const introspector = await newClient(operatorToken, entity.id, ['use:auth:introspect']);
+  const person = await admin(operatorToken, 'POST', '/admin/entities', { name: 'Bench Person', type: 'person', business_id: 'bench@bench.test', business_id_type: 'email' });
+  await admin(operatorToken, 'PUT', `/admin/entities/${person.id}/credentials`, { username: 'bench@bench.test', password: PASSWORD });
+  const partnerToken = await token(partner.clientId, partner.key, partner.kid);
+  const introspectorToken = await token(introspector.clientId, introspector.key, introspector.kid);
+  const accessToken = await token(client.clientId, client.key, client.kid);
+  const registrant = await (await fetch(`${BASE}/api/v1/registrant/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench@bench.test', password: PASSWORD }) })).json();
+
+  // Unique jtis, signed before timing starts: enough for 10,000 logins a second.
+  const assertions = Array.from({ length: 10_000 * DURATION }, () => `grant_type=${encodeURIComponent(JWT_BEARER)}&assertion=${assertionFor(client.clientId, client.key, client.kid)}`);
+  const idents = estonianIdents(5000).map((ident) => JSON.stringify({ ident, first_name: 'Mari', last_name: 'Maasikas' }));
+  let nextAssertion = 0;
+  let nextIdent = 0;
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+  const json = { 'content-type': 'application/json' };
+
+  const scenarios = [];
+  scenarios.push(await drive('jwt-bearer-login', { method: 'POST', path: '/auth/token', headers: form, setupRequest: (req) => ({ ...req, body: assertions[nextAssertion++ % assertions.length] }) }));
+  scenarios.push(await drive('eid-login', { method: 'POST', path: '/api/v1/registrant/auth/token', headers: { ...json, authorization: `Bearer ${partnerToken}` }, setupRequest: (req) => ({ ...req, body: idents[nextIdent++ % idents.length] }) }));
+  scenarios.push(await drive('password-login', { method: 'POST', path: '/api/v1/registrant/auth/token', headers: json, body: JSON.stringify({ username: 'bench@bench.test', password: PASSWORD }) }));
+  scenarios.push(await drive('userinfo', { method: 'GET', path: '/auth/userinfo', headers: { authorization: `Bearer ${accessToken}` } }));
+  scenarios.push(await drive('introspect-registrant', { method: 'POST', path: '/auth/introspect', headers: { ...form, authorization: `Bearer ${introspectorToken}` }, body: new URLSearchParams({ token: registrant.access_token }).toString() }));
+  stopService();
+
+  const results = { scenarios, argon2id_per_s_one_core: await argon2PerSecondOneCore(), cores: cpus().length, codec: codecRates(), duration_s: DURATION, connections: CONNECTIONS, node: process.version };
+  writeFileSync('bench-results.json', `${JSON.stringify(results, null, 2)}\n`);
+  console.log('\nscenario                 req/s   p50 ms   p99 ms   non-2xx   peak RSS MB');
+  for (const s of scenarios) console.log(`${s.name.padEnd(22)} ${String(s.requests_per_s).padStart(7)} ${String(s.p50_ms).padStart(8)} ${String(s.p99_ms).padStart(8)} ${String(s.non_2xx).padStart(9)} ${String(s.peak_rss_mb).padStart(13)}`);
+  console.log(`\nargon2id on one core: ${results.argon2id_per_s_one_core}/s; codec on one core: ${results.codec.encode_per_s} encodes/s, ${results.codec.verify_per_s} verifications/s; cores: ${results.cores}`);
+  console.log('written: bench-results.json');
+}
+
+main().then(() => process.exit(0), (error) => {
+  console.error(error.message);
+  stopService();
+  process.exit(1);
+});
