@@ -12,7 +12,9 @@ export function parseScopes(list: readonly string[], field = 'scopes'): ScopeSet
     return scopes;
   } catch (error) {
     if (error instanceof ScopeSyntaxError) {
-      throw ProblemError.validation({ [field]: [`"${String(error.scope).slice(0, 64)}" is not a scope of the form <read|use|manage>:<auth|data|registrant>[:resource...]`] });
+      throw ProblemError.validation({
+        [field]: [error.reason === 'too_many' ? 'At most 64 scopes' : `"${String(error.scope).slice(0, 64)}" is not a scope of the form <read|use|manage>:<auth|data|registrant>[:resource...]`],
+      });
     }
     throw error;
   }

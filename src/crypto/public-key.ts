@@ -59,17 +59,26 @@ export function parsePublicKey(input: unknown): RegisteredPublicKey {
   throw new PublicKeyError('The key must be a PEM public key or a JWK');
 }
 
+const keyObjects = new WeakMap<RegisteredPublicKey, KeyObject>();
+
+/** The node:crypto key, built once per registered key object (cached keys are verified many times). */
 export function toKeyObject(key: RegisteredPublicKey): KeyObject {
-  return createPublicKey({ key: key.jwk, format: 'jwk' });
+  let keyObject = keyObjects.get(key);
+  if (keyObject === undefined) {
+    keyObject = createPublicKey({ key: key.jwk, format: 'jwk' });
+    keyObjects.set(key, keyObject);
+  }
+  return keyObject;
 }
 
 function fromPem(text: string): RegisteredPublicKey {
   const blocks = text.match(/-----BEGIN [A-Z0-9 ]+-----/g) ?? [];
   if (blocks.length === 0) throw new PublicKeyError('The key must be a PEM public key (-----BEGIN PUBLIC KEY-----) or a JWK');
   if (blocks.length > 1) throw new PublicKeyError('The key must be exactly one PEM block');
+  const header = blocks[0] ?? '';
   // node would happily derive the public key from these; refuse them so nobody registers a secret or a whole certificate.
-  if (blocks[0].includes('PRIVATE KEY')) throw new PublicKeyError('That is a private key: register the public key only');
-  if (blocks[0].includes('CERTIFICATE')) throw new PublicKeyError('That is a certificate: register its public key (-----BEGIN PUBLIC KEY-----)');
+  if (header.includes('PRIVATE KEY')) throw new PublicKeyError('That is a private key: register the public key only');
+  if (header.includes('CERTIFICATE')) throw new PublicKeyError('That is a certificate: register its public key (-----BEGIN PUBLIC KEY-----)');
   if (!PUBLIC_KEY_PEM.test(text)) throw new PublicKeyError('The PEM block must be a whole PUBLIC KEY or RSA PUBLIC KEY block');
   let key: KeyObject;
   try {
