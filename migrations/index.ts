@@ -3,6 +3,7 @@ import { Registrant1763900000000 } from './1763900000000-registrant.js';
 import { AuditTrail1764000000000 } from './1764000000000-audit-trail.js';
 import { RevokedTokens1764100000000 } from './1764100000000-revoked-tokens.js';
 import { SigningKeyStates1764200000000 } from './1764200000000-signing-key-states.js';
+import { DirectoryChangeNotifications1764300000000 } from './1764300000000-directory-change-notifications.js';
 
 /** Every migration, in order. TypeORM runs those not yet recorded in the `migrations` table. */
-export const MIGRATIONS = [Foundation1763800000000, Registrant1763900000000, AuditTrail1764000000000, RevokedTokens1764100000000, SigningKeyStates1764200000000];
+export const MIGRATIONS = [Foundation1763800000000, Registrant1763900000000, AuditTrail1764000000000, RevokedTokens1764100000000, SigningKeyStates1764200000000, DirectoryChangeNotifications1764300000000];

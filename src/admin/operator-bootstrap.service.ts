@@ -55,6 +55,7 @@ export class OperatorBootstrap implements OnApplicationBootstrap {
       }
       return made;
     });
+    this.directory.invalidate();
     this.logger.log(created.length === 0 ? 'Operator bootstrap: already in place' : `Operator bootstrap: created ${created.join(', ')}`);
   }
 }

@@ -8,6 +8,8 @@ export interface NotificationHandlers {
   /** After every (re)connection, once LISTEN is in place: reload whatever notifications may have been missed. */
   onListening(): Promise<void>;
   onError(message: string): void;
+  /** The connection dropped: notifications may be missed until onListening runs again. */
+  onLost?(): void;
 }
 
 /**
@@ -34,7 +36,10 @@ export class NotificationListener {
     try {
       await client.connect();
       for (const channel of this.channels) await client.query(`LISTEN ${channel}`);
-      client.on('end', () => this.reconnect());
+      client.on('end', () => {
+        this.handlers.onLost?.();
+        this.reconnect();
+      });
       this.client = client;
       await this.handlers.onListening();
       this.attempts = 0;

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { ScopeSet } from '../crypto/scope.js';
 import { isDatabaseUnavailable } from '../database/availability.js';
+import { NotificationListener } from '../database/notification-listener.js';
+import { DirectoryCache } from './directory-cache.js';
 import { parsePublicKey, type RegisteredPublicKey } from '../crypto/public-key.js';
 import { EntityClientKeyRecord } from './entities/entity-client-key-record.js';
 import { EntityClientRecord } from './entities/entity-client-record.js';
@@ -43,6 +45,8 @@ export interface PageRequest {
 }
 
 const MAX_REMEMBERED_NAMES = 100_000;
+/** Raised by the trigger on every directory table (migration DirectoryChangeNotifications). */
+const DIRECTORY_CHANNEL = 'directory_changed';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -51,11 +55,61 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * parties, memberships, clients and their keys. Others ask it.
  */
 @Injectable()
-export class DirectoryService {
+export class DirectoryService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('DirectoryService');
   /** Names last seen, for userinfo during a database outage. */
   private readonly knownNames = new Map<string, string>();
+  /**
+   * Per-process caches of what logins and resources read. A trigger NOTIFYs
+   * every committed change to a directory table; each notification (and a
+   * local admin change) empties them. While the listening connection is down
+   * they are bypassed, so no answer is staler than the notification delay.
+   */
+  private generation = 0;
+  private listening = false;
+  private listener: NotificationListener | undefined;
+  private readonly clients = new DirectoryCache<string, ClientCredentials | null>(() => this.generation);
+  private readonly acting = new DirectoryCache<number, ActingParty[]>(() => this.generation);
+  private readonly entities = new DirectoryCache<number, EntityRecord | null>(() => this.generation);
+  private readonly parties = new DirectoryCache<number, PartyRecord | null>(() => this.generation);
+  private readonly visibility = new DirectoryCache<string, boolean>(() => this.generation);
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async onModuleInit(): Promise<void> {
+    this.listener = new NotificationListener((this.dataSource.options as { url?: string }).url, [DIRECTORY_CHANNEL], 'token-issuer directory', {
+      onNotification: () => this.invalidate(),
+      onListening: async () => {
+        this.invalidate();
+        this.listening = true;
+      },
+      onLost: () => {
+        this.listening = false;
+        this.invalidate();
+      },
+      onError: (message) => this.logger.warn(`directory listener: ${message}`),
+    });
+    await this.listener.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.listener?.stop();
+  }
+
+  /** Empties every cache; called on each change notification and after a local admin change. */
+  invalidate(): void {
+    this.generation += 1;
+    this.clients.clear();
+    this.acting.clear();
+    this.entities.clear();
+    this.parties.clear();
+    this.visibility.clear();
+  }
+
+  /** Through the cache while change notifications are flowing, straight from the database otherwise. */
+  private cached<K, V>(cache: DirectoryCache<K, V>, key: K, load: () => Promise<V>, cacheable?: (value: V) => boolean): Promise<V> {
+    return this.listening ? cache.get(key, load, cacheable) : load();
+  }
 
   /**
    * Current names for userinfo. While the database is unreachable, the names
@@ -87,27 +141,35 @@ export class DirectoryService {
 
   async findClientCredentials(clientId: string): Promise<ClientCredentials | null> {
     if (!UUID.test(clientId)) return null; // never hand a malformed id to a uuid column
-    const client = await this.dataSource.getRepository(EntityClientRecord).findOne({ where: { clientId: clientId.toLowerCase() }, relations: { entity: true } });
-    if (client === null || client.entity === undefined) return null;
-    this.remember('entity', client.entity);
-    const keys = await this.dataSource.getRepository(EntityClientKeyRecord).find({ where: { clientId: client.clientId }, order: { createdAt: 'ASC' } });
-    return { client, entity: client.entity, keys: keys.map(toRegisteredKey) };
+    const id = clientId.toLowerCase();
+    // Unknown ids are not cached: random ids must not fill the cache.
+    return this.cached(this.clients, id, async () => {
+      const client = await this.dataSource.getRepository(EntityClientRecord).findOne({ where: { clientId: id }, relations: { entity: true } });
+      if (client === null || client.entity === undefined) return null;
+      this.remember('entity', client.entity);
+      const keys = await this.dataSource.getRepository(EntityClientKeyRecord).find({ where: { clientId: client.clientId }, order: { createdAt: 'ASC' } });
+      return { client, entity: client.entity, keys: keys.map(toRegisteredKey) };
+    }, (value) => value !== null);
   }
 
   async findEntity(id: number): Promise<EntityRecord | null> {
-    const entity = await this.dataSource.getRepository(EntityRecord).findOneBy({ id });
+    const entity = await this.cached(this.entities, id, () => this.dataSource.getRepository(EntityRecord).findOneBy({ id }), (value) => value !== null);
     this.remember('entity', entity);
     return entity;
   }
 
   async findParty(id: number): Promise<PartyRecord | null> {
-    const party = await this.dataSource.getRepository(PartyRecord).findOneBy({ id });
+    const party = await this.cached(this.parties, id, () => this.dataSource.getRepository(PartyRecord).findOneBy({ id }), (value) => value !== null);
     this.remember('party', party);
     return party;
   }
 
   /** Active parties the entity owns (with owner scopes) or holds a membership in (with its scopes). */
-  async actingParties(entityId: number): Promise<ActingParty[]> {
+  actingParties(entityId: number): Promise<ActingParty[]> {
+    return this.cached(this.acting, entityId, () => this.loadActingParties(entityId));
+  }
+
+  private async loadActingParties(entityId: number): Promise<ActingParty[]> {
     const owned = await this.dataSource.getRepository(PartyRecord).findBy({ entityId, status: 'active' });
     const memberships = await this.dataSource
       .getRepository(PartyMembershipRecord)
@@ -124,7 +186,11 @@ export class DirectoryService {
   }
 
   /** Whether the entity owns the party or is a member of it, active or not. */
-  async isOwnerOrMember(entityId: number, partyId: number): Promise<boolean> {
+  isOwnerOrMember(entityId: number, partyId: number): Promise<boolean> {
+    return this.cached(this.visibility, `${entityId}:${partyId}`, () => this.loadIsOwnerOrMember(entityId, partyId));
+  }
+
+  private async loadIsOwnerOrMember(entityId: number, partyId: number): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
       `SELECT 1 FROM parties WHERE id = $2 AND entity_id = $1
        UNION ALL SELECT 1 FROM party_memberships WHERE party_id = $2 AND entity_id = $1 LIMIT 1`,
@@ -143,17 +209,25 @@ export class DirectoryService {
 
   /**
    * The person with this ETSI personal identifier, created on first sight and
-   * renamed when the name changed: one atomic statement, safe under
-   * concurrent first logins. Null if the id belongs to a non-person.
+   * renamed when the name changed, each in one statement (safe under
+   * concurrent first logins). An unchanged person is only read: a write
+   * would notify every replica to drop its caches. Null if the id belongs to
+   * a non-person.
    */
   async upsertPersonByPid(pid: string, name: string): Promise<{ id: number; eid: string; name: string; status: string; created: boolean } | null> {
-    const rows: { id: number; eid: string; name: string; status: string; created: boolean }[] = await this.dataSource.query(
+    type Row = { id: number; eid: string; name: string; status: string; type: string; created: boolean };
+    const [existing]: Row[] = await this.dataSource.query(
+      `SELECT id, eid, name, status, type, false AS created FROM entities WHERE business_id = $1 AND business_id_type = 'pid'`,
+      [pid],
+    );
+    if (existing !== undefined && (existing.type !== 'person' || existing.name === name)) return existing.type === 'person' ? existing : null;
+    const [written]: Row[] = await this.dataSource.query(
       `INSERT INTO entities (eid, name, type, business_id, business_id_type) VALUES ($1, $2, 'person', $3, 'pid')
        ON CONFLICT (business_id, business_id_type) DO UPDATE SET name = EXCLUDED.name WHERE entities.type = 'person'
-       RETURNING id, eid, name, status, (xmax = 0) AS created`,
+       RETURNING id, eid, name, status, type, (xmax = 0) AS created`,
       [randomUUID(), name, pid],
     );
-    return rows[0] ?? null;
+    return written ?? null;
   }
 
   /** Runs `work` in one transaction; callers pass the manager on to the create methods. */

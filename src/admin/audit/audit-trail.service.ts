@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
-import type { PageRequest } from '../../directory/directory.service.js';
+import { DirectoryService, type PageRequest } from '../../directory/directory.service.js';
 import type { Principal } from '../../tokens/access-token.js';
 import { AuditEventRecord } from './audit-event-record.js';
 
@@ -24,18 +24,22 @@ export class AuditTrail {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly directory: DirectoryService,
   ) {}
 
   /**
    * Runs `work` in one transaction and records the change it reports in the
    * same one: both are written, or neither. `change` null means nothing changed.
    */
-  audited<T>(actor: Principal, work: (tx: EntityManager) => Promise<{ result: T; change: AuditedChange | null }>): Promise<T> {
-    return this.dataSource.transaction(async (tx) => {
-      const { result, change } = await work(tx);
+  async audited<T>(actor: Principal, work: (tx: EntityManager) => Promise<{ result: T; change: AuditedChange | null }>): Promise<T> {
+    const result = await this.dataSource.transaction(async (tx) => {
+      const { result: value, change } = await work(tx);
       if (change !== null) await this.record(tx, actor, change);
-      return result;
+      return value;
     });
+    // Other replicas learn of it by NOTIFY; this one needs no round trip.
+    this.directory.invalidate();
+    return result;
   }
 
   async record(manager: EntityManager, actor: Principal, change: AuditedChange): Promise<void> {
