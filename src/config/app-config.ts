@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { MIN_SECRET_BYTES } from '../crypto/aes-token-codec.js';
@@ -8,6 +9,8 @@ import { parsePublicKey, type RegisteredPublicKey } from '../crypto/public-key.j
 export interface AppConfig {
   readonly port: number;
   readonly host: string;
+  /** Worker processes sharing the port; 1 runs the service in the main process. */
+  readonly workers: number;
   /** Externally visible base URL without a trailing slash; the `iss` of every token. */
   readonly publicUrl: string;
   /** Unset means: start an embedded Postgres under `dataDir`. */
@@ -95,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const config: AppConfig = {
     port,
     host: value('HOST') ?? '0.0.0.0',
+    workers: integer('WORKERS', availableParallelism(), 1, 64),
     publicUrl,
     databaseUrl,
     dataDir: resolve(value('DATA_DIR') ?? './.data'),

