@@ -55,10 +55,13 @@ async function waitReady() {
   throw new Error('the service did not become ready');
 }
 
-/** Peak resident memory (VmHWM) of the service process, in MB. */
+/** Peak resident memory (VmHWM) of the largest worker (or of the service when it has none), in MB. */
 function peakRssMb() {
-  const status = readFileSync(`/proc/${service.pid}/status`, 'utf8');
-  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)[1]) / 1024);
+  const children = readFileSync(`/proc/${service.pid}/task/${service.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  // The embedded Postgres is a child of the primary too: only node processes are workers.
+  const workers = children.filter((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'node');
+  const peaks = (workers.length > 0 ? workers : [String(service.pid)]).map((pid) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]));
+  return Math.round(Math.max(...peaks) / 1024);
 }
 
 // --- seeding ------------------------------------------------------------------------------------
