@@ -27,7 +27,8 @@ function signJwt(privateKey, header, payload) {
 const operatorKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const operatorId = randomUUID();
 const dataDir = mkdtempSync(join(tmpdir(), 'token-issuer-bench-'));
-const service = spawn(process.execPath, ['dist/src/main.js'], {
+// BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=prof", profiles the service; BENCH_ONLY=userinfo runs one scenario.
+const service = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), 'dist/src/main.js'], {
   env: {
     ...process.env,
     NODE_ENV: 'production',
@@ -103,6 +104,7 @@ function estonianIdents(count) {
 
 // --- scenarios ------------------------------------------------------------------------------------
 async function drive(name, request) {
+  if (process.env.BENCH_ONLY && process.env.BENCH_ONLY !== name) return undefined;
   const result = await autocannon({ url: BASE, connections: CONNECTIONS, duration: DURATION, requests: [request] });
   return {
     name,
@@ -168,10 +170,11 @@ async function main() {
   scenarios.push(await drive('introspect-registrant', { method: 'POST', path: '/auth/introspect', headers: { ...form, authorization: `Bearer ${introspectorToken}` }, body: new URLSearchParams({ token: registrant.access_token }).toString() }));
   stopService();
 
-  const results = { scenarios, argon2id_per_s_one_core: await argon2PerSecondOneCore(), cores: cpus().length, codec: codecRates(), duration_s: DURATION, connections: CONNECTIONS, node: process.version };
+  await new Promise((resolve) => service.once('exit', resolve)); // let a profiler write its file
+  const results = { scenarios: scenarios.filter(Boolean), argon2id_per_s_one_core: await argon2PerSecondOneCore(), cores: cpus().length, codec: codecRates(), duration_s: DURATION, connections: CONNECTIONS, node: process.version };
   writeFileSync('bench-results.json', `${JSON.stringify(results, null, 2)}\n`);
   console.log('\nscenario                 req/s   p50 ms   p99 ms   non-2xx   peak RSS MB');
-  for (const s of scenarios) console.log(`${s.name.padEnd(22)} ${String(s.requests_per_s).padStart(7)} ${String(s.p50_ms).padStart(8)} ${String(s.p99_ms).padStart(8)} ${String(s.non_2xx).padStart(9)} ${String(s.peak_rss_mb).padStart(13)}`);
+  for (const s of results.scenarios) console.log(`${s.name.padEnd(22)} ${String(s.requests_per_s).padStart(7)} ${String(s.p50_ms).padStart(8)} ${String(s.p99_ms).padStart(8)} ${String(s.non_2xx).padStart(9)} ${String(s.peak_rss_mb).padStart(13)}`);
   console.log(`\nargon2id on one core: ${results.argon2id_per_s_one_core}/s; codec on one core: ${results.codec.encode_per_s} encodes/s, ${results.codec.verify_per_s} verifications/s; cores: ${results.cores}`);
   console.log('written: bench-results.json');
 }

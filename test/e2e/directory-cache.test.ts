@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { TestApp, type TestClient } from '../support/test-app.js';
+import { JWT_BEARER, signAssertion, TestApp, type TestClient } from '../support/test-app.js';
 
 /** Replica B serves logins from its cache; changes made elsewhere must reach it within a second. */
 describe('directory caches across replicas', () => {
@@ -54,6 +54,15 @@ describe('directory caches across replicas', () => {
     expect(await msUntil(client, 400)).toBeLessThan(1000);
     await a.query('UPDATE entity_clients SET active = true WHERE client_id = $1', [client.clientId]);
     expect(await msUntil(client, 200)).toBeLessThan(1000);
+  });
+
+  it('accepts an assertion once across replicas, even when both receive it at the same moment', async () => {
+    const client = await a.createClient(entity, ['read:data']);
+    for (let round = 0; round < 10; round++) {
+      const assertion = await signAssertion(client);
+      const answers = await Promise.all([a, b, a, b].map((app) => app.tokenRequest({ grant_type: JWT_BEARER, assertion }).then((response) => response.status)));
+      expect(answers.sort()).toEqual([200, 400, 400, 400]);
+    }
   });
 
   it('reads the database while it cannot hear changes, and catches up after reconnecting', async () => {
