@@ -1,7 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../support/free-port.js';
 import { TestApp, TEST_TOKEN_SECRET } from '../support/test-app.js';
 
 /** The built service as `npm start` runs it, with two workers, on a database of its own. */
@@ -60,14 +60,3 @@ describe('cluster mode', () => {
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow(); // every worker is gone
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}

@@ -1,8 +1,8 @@
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/database/embedded-postgres.js';
+import { freePort } from '../support/free-port.js';
 import { signAssertion, TestApp, JWT_BEARER, type TestClient } from '../support/test-app.js';
 
 const PASSWORD = 'outage test passphrase';
@@ -88,14 +88,3 @@ describe('when Postgres becomes unreachable', () => {
     expect((await app.fetch('/health/ready')).status).toBe(200);
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
