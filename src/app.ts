@@ -11,6 +11,7 @@ import { registerSecurityHeaders } from './common/security-headers.js';
 import { Metrics } from './health/metrics.service.js';
 import { rawClientErrorResponse, sendProtocolError } from './common/protocol-exception.filter.js';
 import type { AppConfig } from './config/app-config.js';
+import { servePortal } from './portal/portal.js';
 
 /** Largest request body accepted (413 above it): ample for keys, certificates and assertions. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -51,6 +52,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, extraMod
     app.enableCors({ origin: [...config.corsOrigins], methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], allowedHeaders: ['authorization', 'content-type'], maxAge: 600 });
   }
   serveOpenApi(app, config);
+  await servePortal(app);
   return app;
 }
 

@@ -5,6 +5,17 @@ const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; fo
 // Swagger UI: its own scripts only (it has no inline script), inline styles for its layout.
 const DOCS_CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
+// The portal: its own files only, no inline script or style, and Trusted Types
+// enforced so that no string can ever reach an HTML sink (it renders text only).
+const PORTAL_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'; require-trusted-types-for 'script'; trusted-types 'none'";
+
+function contentSecurityPolicy(url: string): string {
+  if (url.startsWith('/docs')) return DOCS_CSP;
+  if (url === '/portal' || url.startsWith('/portal/')) return PORTAL_CSP;
+  return API_CSP;
+}
+
 /**
  * Headers on every response. Responses are not cached unless a route says
  * otherwise (JWKS and metadata do); HSTS when the public URL is https.
@@ -14,7 +25,7 @@ export function registerSecurityHeaders(fastify: FastifyInstance, options: { htt
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     reply.header('x-frame-options', 'DENY');
-    reply.header('content-security-policy', request.url.startsWith('/docs') ? DOCS_CSP : API_CSP);
+    reply.header('content-security-policy', contentSecurityPolicy(request.url));
     if (options.https) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', request.url.startsWith('/docs') ? 'public, max-age=300' : 'no-store');
     return payload;

@@ -1,0 +1,134 @@
+import { api, ApiError } from './api.js';
+import { h, replace, type Child } from './dom.js';
+import { auditView } from './audit-view.js';
+import { clientView } from './client-view.js';
+import { entityView } from './entity-view.js';
+import { assumeView, loginView, partiesView } from './login-views.js';
+import { entitiesView } from './operator-views.js';
+import { session } from './session.js';
+
+/** What every view gets: where to draw, and how to move on or speak up. */
+export interface ViewContext {
+  readonly main: HTMLElement;
+  /** Draws the page: a heading (focused, for keyboard and screen-reader users) and its content. */
+  page(title: string, ...content: Child[]): void;
+  navigate(hash: string): void;
+  /** A success message in the polite live region. */
+  notify(message: string): void;
+  /** An error in words in the alert region. */
+  fail(error: unknown): void;
+}
+
+type Route = { pattern: RegExp; needs: 'nothing' | 'person' | 'acting'; view: (context: ViewContext, ...parameters: string[]) => Promise<void> | void };
+
+const ROUTES: Route[] = [
+  { pattern: /^#\/login$/, needs: 'nothing', view: loginView },
+  { pattern: /^#\/parties$/, needs: 'person', view: partiesView },
+  { pattern: /^#\/assume\/([1-9][0-9]{0,15})$/, needs: 'person', view: assumeView },
+  { pattern: /^#\/entities$/, needs: 'acting', view: entitiesView },
+  { pattern: /^#\/entities\/([1-9][0-9]{0,15})$/, needs: 'acting', view: (context, id) => entityView(context, Number(id)) },
+  { pattern: /^#\/clients\/([0-9a-fA-F-]{36})$/, needs: 'acting', view: clientView },
+  { pattern: /^#\/audit$/, needs: 'acting', view: auditView },
+];
+
+const main = document.getElementById('main') as HTMLElement;
+const alertRegion = document.getElementById('alert') as HTMLElement;
+const statusRegion = document.getElementById('status') as HTMLElement;
+const header = document.getElementById('session') as HTMLElement;
+
+/** An error to show on the page a failure sent her to (the hash change clears the alert region first). */
+let carried: string | undefined;
+
+const context: ViewContext = {
+  main,
+  page(title, ...content) {
+    const heading = h('h1', { tabindex: '-1' }, title);
+    replace(main, heading, ...content);
+    document.title = `${title} · token-issuer portal`;
+    heading.focus();
+  },
+  navigate(hash) {
+    if (location.hash === hash) void render();
+    else location.hash = hash;
+  },
+  notify(message) {
+    replace(alertRegion);
+    replace(statusRegion, message);
+  },
+  fail(error) {
+    replace(statusRegion);
+    const message = error instanceof Error ? error.message : 'Something went wrong.';
+    if (error instanceof ApiError && error.sessionEnded) {
+      session.end();
+      carried = message;
+      context.navigate('#/login');
+      return;
+    }
+    replace(alertRegion, h('p', {}, message));
+  },
+};
+
+function drawHeader(): void {
+  const { person, acting } = session;
+  if (person === undefined) {
+    replace(header);
+    return;
+  }
+  const links: Child[] = [];
+  if (acting !== undefined) {
+    if (session.isOperator) links.push(h('li', {}, h('a', { href: '#/entities' }, 'Entities')));
+    else links.push(h('li', {}, h('a', { href: `#/entities/${acting.party.entity_id}` }, 'Entity')));
+    links.push(h('li', {}, h('a', { href: '#/audit' }, 'Audit trail')));
+  }
+  links.push(h('li', {}, h('a', { href: '#/parties' }, acting === undefined ? 'Choose a party' : 'Switch party')));
+  links.push(h('li', {}, h('button', { type: 'button', class: 'link', onclick: () => void logOut() }, 'Log out')));
+  replace(
+    header,
+    h('p', { class: 'who' }, 'Logged in as ', h('strong', {}, person.username), acting === undefined ? '' : [' acting for ', h('strong', {}, acting.party.party_name), ` (${acting.party.role})`]),
+    h('nav', { 'aria-label': 'Portal' }, h('ul', {}, links)),
+  );
+}
+
+async function logOut(): Promise<void> {
+  const tokens = [session.acting?.token, session.person?.token].filter((token): token is string => token !== undefined);
+  session.end();
+  // Revoking the person's token also ends every token exchanged from it.
+  await Promise.allSettled(tokens.map((token) => api.revoke(token)));
+  context.navigate('#/login');
+  context.notify('You have logged out.');
+}
+
+async function render(): Promise<void> {
+  const hash = location.hash === '' || location.hash === '#' || location.hash === '#/' ? (session.person === undefined ? '#/login' : '#/parties') : location.hash;
+  const route = ROUTES.find((candidate) => candidate.pattern.test(hash));
+  if (route === undefined) {
+    context.navigate(session.person === undefined ? '#/login' : session.home);
+    return;
+  }
+  if (route.needs !== 'nothing' && session.person === undefined) {
+    session.afterLogin = hash;
+    context.navigate('#/login');
+    return;
+  }
+  if (route.needs === 'acting' && session.acting === undefined) {
+    session.afterLogin = hash;
+    context.navigate('#/parties');
+    return;
+  }
+  drawHeader();
+  const parameters = route.pattern.exec(hash)!.slice(1);
+  try {
+    await route.view(context, ...parameters);
+  } catch (error) {
+    context.fail(error);
+  }
+  drawHeader();
+}
+
+window.addEventListener('hashchange', () => {
+  replace(alertRegion);
+  if (carried !== undefined) replace(alertRegion, h('p', {}, carried));
+  carried = undefined;
+  void render();
+});
+void render();

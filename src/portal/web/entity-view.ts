@@ -1,0 +1,133 @@
+import { api, type Entity, type EntityClient, type Page, type Party } from './api.js';
+import type { ViewContext } from './app.js';
+import { field, formValues, h, table } from './dom.js';
+import { keyChooser, privateKeyOffer } from './key-chooser.js';
+import { operatorSections } from './operator-views.js';
+import { grantableScopes, session } from './session.js';
+
+/** An entity: its details and clients, a form for a new client; the operator also sees its parties and memberships. */
+export async function entityView(context: ViewContext, entityId: number): Promise<void> {
+  const token = session.acting!.token;
+  const [entity, clients, parties] = await Promise.all([
+    api.get<Entity>(token, `/admin/entities/${entityId}`),
+    api.get<Page<EntityClient>>(token, `/admin/entity-clients?entity_id=${entityId}&per_page=200`),
+    api.get<Page<Party>>(token, `/admin/parties?entity_id=${entityId}&per_page=200`),
+  ]);
+  const partyName = (id: number | null) => (id === null ? 'Any (named in each assertion)' : (parties.items.find((party) => party.id === id)?.name ?? `#${id}`));
+  const listed = h('div', {}, clientsTable(entity, clients.items, partyName));
+  const created = h('div', {});
+  const refresh = async () => {
+    const latest = await api.get<Page<EntityClient>>(token, `/admin/entity-clients?entity_id=${entityId}&per_page=200`);
+    listed.replaceChildren(clientsTable(entity, latest.items, partyName));
+  };
+
+  context.page(
+    entity.name,
+    h(
+      'dl',
+      { class: 'facts' },
+      h('dt', {}, 'Entity ID'), h('dd', {}, String(entity.id)),
+      h('dt', {}, 'Type'), h('dd', {}, entity.type),
+      h('dt', {}, 'Business ID'), h('dd', {}, `${entity.business_id} (${entity.business_id_type})`),
+      h('dt', {}, 'Status'), h('dd', {}, entity.status),
+    ),
+    h(
+      'section',
+      { 'aria-labelledby': 'clients-heading' },
+      h('h2', { id: 'clients-heading' }, 'Entity clients'),
+      listed,
+      created,
+      createClientForm(context, entity, parties.items, created, refresh),
+    ),
+    session.isOperator ? await operatorSections(context, entity, parties.items, () => entityView(context, entityId)) : null,
+  );
+}
+
+function clientsTable(entity: Entity, clients: readonly EntityClient[], partyName: (id: number | null) => string): HTMLElement {
+  if (clients.length === 0) return h('p', {}, 'No clients yet.');
+  return table(
+    `Clients of ${entity.name}`,
+    ['Name', 'Client ID', 'Party', 'Scopes', 'Keys', 'Status'],
+    clients.map((client) => [
+      h('a', { href: `#/clients/${client.client_id}` }, client.name),
+      h('code', {}, client.client_id),
+      partyName(client.party_id),
+      client.scopes.join(' '),
+      String(client.keys.length),
+      client.active ? 'Active' : 'Inactive',
+    ]),
+  );
+}
+
+function createClientForm(context: ViewContext, entity: Entity, parties: readonly Party[], created: HTMLElement, refresh: () => Promise<void>): HTMLElement {
+  const name = h('input', { name: 'name', required: true, maxlength: 255, autocomplete: 'off' });
+  const party = h(
+    'select',
+    { name: 'party_id' },
+    h('option', { value: '' }, 'Any party (named in each assertion)'),
+    parties.filter((candidate) => candidate.status === 'active').map((candidate) => h('option', { value: String(candidate.id) }, `${candidate.name} (${candidate.type.replaceAll('_', ' ')})`)),
+  );
+  const scopes = h(
+    'fieldset',
+    {},
+    h('legend', {}, 'Scopes'),
+    h('p', { class: 'hint' }, 'What logins with this client may do: you can hand on only what you hold yourself.'),
+    grantableScopes(session.acting!.scopes).map((scope) => {
+      const box = h('input', { type: 'checkbox', name: 'scopes', value: scope, id: `scope-${scope.replaceAll(':', '-')}` });
+      return h('div', { class: 'option' }, box, h('label', { for: box.id }, scope));
+    }),
+  );
+  const key = keyChooser();
+  const submit = h('button', { type: 'submit' }, 'Create client');
+  const form: HTMLFormElement = h(
+    'form',
+    {
+      class: 'card',
+      'aria-labelledby': 'new-client-heading',
+      onsubmit: async (event: Event) => {
+        event.preventDefault();
+        const values = formValues(form);
+        const chosen = values.get('scopes') ?? [];
+        if (chosen.length === 0) {
+          context.fail(new Error('Choose at least one scope.'));
+          return;
+        }
+        submit.disabled = true;
+        try {
+          const { publicKey, privateKeyPem } = await key.publicKey();
+          const partyId = values.get('party_id')![0];
+          const client = await api.send<EntityClient>(session.acting!.token, 'POST', '/admin/entity-clients', {
+            entity_id: entity.id,
+            name: values.get('name')![0],
+            scopes: chosen,
+            ...(partyId === '' ? {} : { party_id: Number(partyId) }),
+            public_key: publicKey,
+          });
+          form.reset();
+          await refresh();
+          created.replaceChildren(
+            h('section', { class: 'card', 'aria-labelledby': 'created-heading' },
+              h('h2', { id: 'created-heading', tabindex: '-1' }, `Client “${client.name}” created`),
+              h('dl', { class: 'facts' }, h('dt', {}, 'Client ID'), h('dd', {}, h('code', { 'data-testid': 'client-id' }, client.client_id)), h('dt', {}, 'Key ID'), h('dd', {}, h('code', {}, client.keys[0].kid))),
+              h('p', {}, h('a', { href: `#/clients/${client.client_id}` }, 'Open the client')),
+              privateKeyPem === undefined ? null : privateKeyOffer(privateKeyPem, client.client_id, client.keys[0].kid),
+            ),
+          );
+          context.notify(`Client ${client.name} created.`);
+          (created.querySelector('h2') as HTMLElement).focus();
+        } catch (error) {
+          context.fail(error);
+        } finally {
+          submit.disabled = false;
+        }
+      },
+    },
+    h('h2', { id: 'new-client-heading' }, 'New client'),
+    field('Name', name),
+    field('Fixed party', party, 'A client fixed to a party acts for it only; otherwise each assertion names the party in sub.'),
+    scopes,
+    key.element,
+    submit,
+  );
+  return form;
+}

@@ -1,0 +1,62 @@
+import { h } from './dom.js';
+import { generateClientKeyPair, privateKeyDownload } from './keys.js';
+
+let count = 0;
+
+/**
+ * The key part of a form: a key pair generated in this browser (the default),
+ * or a pasted public key. `publicKey()` gives what to send and, for a
+ * generated pair, the private key to offer once after the server accepted it.
+ */
+export function keyChooser(): { element: HTMLElement; publicKey(): Promise<{ publicKey: string; privateKeyPem?: string }> } {
+  const generate = h('input', { type: 'radio', name: 'key_source', value: 'generate', id: `key-generate-${++count}`, checked: true });
+  const paste = h('input', { type: 'radio', name: 'key_source', value: 'paste', id: `key-paste-${count}` });
+  const pasted = h('textarea', { name: 'public_key', id: `key-text-${count}`, rows: 6, spellcheck: 'false', 'aria-describedby': `key-text-${count}-hint` });
+  const pasteField = h(
+    'div',
+    { class: 'field', hidden: true },
+    h('label', { for: pasted.id }, 'Public key'),
+    h('p', { class: 'hint', id: `key-text-${count}-hint` }, 'PEM (BEGIN PUBLIC KEY) or JWK: RSA of 2048 bits or more, P-256, or Ed25519.'),
+    pasted,
+  );
+  const toggle = () => {
+    pasteField.hidden = !paste.checked;
+    pasted.required = paste.checked;
+  };
+  generate.addEventListener('change', toggle);
+  paste.addEventListener('change', toggle);
+  const element = h(
+    'fieldset',
+    {},
+    h('legend', {}, 'Key'),
+    h('div', { class: 'option' }, generate, h('label', { for: generate.id }, 'Generate a key pair in this browser (ES256). You download the private key once; it is never sent to the server.')),
+    h('div', { class: 'option' }, paste, h('label', { for: paste.id }, 'Paste a public key you made yourself')),
+    pasteField,
+  );
+  return {
+    element,
+    async publicKey() {
+      if (paste.checked) return { publicKey: pasted.value.trim() };
+      const pair = await generateClientKeyPair();
+      return { publicKey: pair.publicKeyPem, privateKeyPem: pair.privateKeyPem };
+    },
+  };
+}
+/** The one-time offer of a generated private key, after the server registered its public half. */
+export function privateKeyOffer(privateKeyPem: string, clientId: string, kid: string): HTMLElement {
+  const download = privateKeyDownload(privateKeyPem, `client-${clientId}.private-key.pem`);
+  const done = h('button', { type: 'button' }, 'I have saved the private key');
+  const offer = h(
+    'section',
+    { class: 'offer', 'aria-labelledby': `offer-${kid}` },
+    h('h2', { id: `offer-${kid}`, tabindex: '-1' }, 'Download the private key now'),
+    h('p', {}, 'This is the only copy. It is not stored anywhere and will not be shown again. Keep it secret; sign your login assertions with it, with key ID ', h('code', {}, kid), '.'),
+    h('p', {}, h('a', { href: download.url, download: download.fileName, class: 'button' }, 'Download private key')),
+    done,
+  );
+  done.addEventListener('click', () => {
+    download.forget();
+    offer.replaceChildren(h('p', {}, 'The private key has been forgotten by this page.'));
+  });
+  return offer;
+}

@@ -1,0 +1,363 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { SignJWT, importPKCS8 } from 'jose';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { decodeJwt, JWT_BEARER, TestApp, TEST_PASSWORDS, TOKEN_AUDIENCE } from '../support/test-app.js';
+
+/**
+ * The seed's portal story in a real browser (Debian's chromium, driven by
+ * playwright-core) against the real service and Postgres: a person logs in,
+ * assumes her company's organisation party, creates an entity client with a
+ * key generated in the browser, logs in with the downloaded private key,
+ * deactivates the client and reads the audit trail; and the operator's view.
+ * Screenshots of each page go to test/artifacts/portal/ (not committed).
+ */
+
+const ARTIFACTS = fileURLToPath(new URL('../artifacts/portal/', import.meta.url));
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const KARI_PASSWORD = TEST_PASSWORDS[5];
+const OLA_PASSWORD = TEST_PASSWORDS[6];
+
+let app: TestApp;
+let browser: Browser;
+let operatorToken: string;
+const world = {} as {
+  testkraft: { id: number };
+  org: { id: number };
+  sp: { id: number; business_id: string };
+  otherParty: { id: number };
+  operatorParty: { id: number };
+};
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  app = await TestApp.start();
+  operatorToken = await app.accessToken(app.operator);
+  world.testkraft = (await app.adminCreate('/admin/entities', { name: 'Testkraft AS', type: 'organisation', business_id: '123456789', business_id_type: 'org' })) as never;
+  world.org = (await app.adminCreate('/admin/parties', { entity_id: world.testkraft.id, name: 'Testkraft ORG', type: 'organisation', business_id: '123456789', business_id_type: 'org' })) as never;
+  world.sp = (await app.adminCreate('/admin/parties', { entity_id: world.testkraft.id, name: 'Testkraft SP', type: 'service_provider', business_id: '1111111111116', business_id_type: 'gln' })) as never;
+  const other = await app.adminCreate('/admin/entities', { name: 'Annenkraft AS', type: 'organisation', business_id: '987654321', business_id_type: 'org' });
+  world.otherParty = (await app.adminCreate('/admin/parties', { entity_id: other.id, name: 'Annenkraft ORG', type: 'organisation', business_id: '987654321', business_id_type: 'org' })) as never;
+  const kari = await app.adminCreate('/admin/entities', { name: 'Kari Nordmann', type: 'person', business_id: 'knor@testkraft.test', business_id_type: 'email' });
+  await app.adminCreate('/admin/party-memberships', { entity_id: kari.id, party_id: world.org.id, scopes: ['manage:auth', 'manage:data'] });
+  await setCredentials(kari.id, 'knor@testkraft.test', KARI_PASSWORD);
+
+  // The operator as a person: a membership in the FIS operator party the bootstrap made.
+  const parties = await app.api('GET', '/admin/parties?per_page=200', operatorToken);
+  world.operatorParty = parties.body.items.find((party: { type: string }) => party.type === 'flexibility_information_system_operator');
+  const ola = await app.adminCreate('/admin/entities', { name: 'Ola Operatør', type: 'person', business_id: 'ola@fiso.test', business_id_type: 'email' });
+  await app.adminCreate('/admin/party-memberships', { entity_id: ola.id, party_id: world.operatorParty.id, scopes: ['manage:auth', 'manage:data'] });
+  await setCredentials(ola.id, 'ola@fiso.test', OLA_PASSWORD);
+
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+async function setCredentials(entityId: number, username: string, password: string): Promise<void> {
+  const response = await app.api('PUT', `/admin/entities/${entityId}/credentials`, operatorToken, { username, password });
+  if (response.status !== 204) throw new Error(`credentials: ${response.status}`);
+}
+
+async function newPage(): Promise<{ context: BrowserContext; page: Page; requests: string[] }> {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 900 } });
+  const page = await context.newPage();
+  const requests: string[] = [];
+  page.on('request', (request) => requests.push(`${request.method()} ${request.url()} ${request.postData() ?? ''}`));
+  // A CSP violation or a script error fails the story.
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !/status of 4\d\d/.test(message.text())) problems.push(message.text());
+  });
+  (page as Page & { problems: string[] }).problems = problems;
+  return { context, page, requests };
+}
+
+function problemsOf(page: Page): string[] {
+  return (page as Page & { problems: string[] }).problems;
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+}
+
+async function logIn(page: Page, username: string, password: string): Promise<void> {
+  await page.getByLabel('Username (e-mail)').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+async function jwtBearerLogin(clientId: string, kid: string, privateKeyPem: string, sub: string): Promise<Response> {
+  const now = Math.floor(Date.now() / 1000);
+  const assertion = await new SignJWT({ iss: clientId, sub, aud: TOKEN_AUDIENCE, jti: randomUUID(), iat: now, exp: now + 60 })
+    .setProtectedHeader({ alg: 'ES256', kid })
+    .sign(await importPKCS8(privateKeyPem, 'ES256'));
+  return app.tokenRequest({ grant_type: JWT_BEARER, assertion });
+}
+
+describe('portal', () => {
+  it('is served by the service at /portal with a strict CSP and no inline script', async () => {
+    const redirect = await app.fetch('/portal', { redirect: 'manual' });
+    expect(redirect.status).toBe(301);
+    expect(redirect.headers.get('location')).toBe('/portal/');
+    const page = await app.fetch('/portal/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const csp = page.headers.get('content-security-policy')!;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("require-trusted-types-for 'script'");
+    expect(csp).not.toContain('unsafe-inline');
+    const html = await page.text();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(html).not.toMatch(/\son[a-z]+=/i);
+    const script = await app.fetch('/portal/app.js');
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/javascript/);
+    expect((await app.fetch('/portal/../package.json')).status).toBe(404);
+  });
+
+  describe('a company admin (the seed story)', () => {
+    let context: BrowserContext;
+    let page: Page;
+    let requests: string[];
+    let created: { clientId: string; kid: string; privateKeyPem: string };
+
+    beforeAll(async () => {
+      ({ context, page, requests } = await newPage());
+      await page.goto(`${app.baseUrl}/portal/`);
+    });
+    afterAll(() => context.close());
+
+    it('refuses a wrong password in words', async () => {
+      await page.getByRole('heading', { name: 'Log in' }).waitFor();
+      await logIn(page, 'knor@testkraft.test', 'not her password');
+      await page.getByRole('alert').getByText('Wrong username or password.').waitFor();
+      expect(await page.getByLabel('Password').inputValue()).toBe('');
+      await shot(page, '01-login-refused');
+    });
+
+    it('logs her in and lists the parties she may act for', async () => {
+      await logIn(page, 'knor@testkraft.test', KARI_PASSWORD);
+      await page.getByRole('heading', { name: 'Choose a party' }).waitFor();
+      const choices = page.locator('.choices a');
+      expect(await choices.allTextContents()).toEqual([expect.stringContaining('Testkraft ORG')]);
+      await page.getByText('Logged in as').waitFor();
+      // The token lives in memory only.
+      expect(await page.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie])).toEqual([0, 0, '']);
+      expect(await context.cookies()).toEqual([]);
+      await shot(page, '02-parties');
+    });
+
+    it('refuses a party that is not hers, in words', async () => {
+      await page.evaluate((id) => (location.hash = `#/assume/${id}`), world.otherParty.id);
+      await page.getByRole('alert').getByText('You may not act for this party.').waitFor();
+      await page.getByRole('heading', { name: 'Choose a party' }).waitFor();
+      expect(page.url()).toMatch(/#\/parties$/);
+      await shot(page, '03-party-refused');
+    });
+
+    it("assumes the organisation party and shows her company's entity", async () => {
+      await page.getByRole('link', { name: /Testkraft ORG/ }).click();
+      await page.getByRole('heading', { level: 1, name: 'Testkraft AS' }).waitFor();
+      await page.getByText('acting for').waitFor();
+      expect(await page.locator('header').textContent()).toContain('Testkraft ORG');
+      // The heading has focus after navigation, for keyboard and screen-reader users.
+      expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('H1');
+      await shot(page, '04-entity');
+    });
+
+    it('creates a client with a key pair generated in the browser and offers the private key once', async () => {
+      await page.getByLabel('Name', { exact: true }).fill('PC #1');
+      await page.getByLabel('Fixed party').selectOption({ label: 'Testkraft SP (service provider)' });
+      // Only scopes she holds (and weaker ones on the same assets) are offered.
+      const offered = await page.locator('fieldset', { hasText: 'Scopes' }).locator('input[type=checkbox]').evaluateAll((boxes) => boxes.map((box) => (box as HTMLInputElement).value));
+      expect(offered).toEqual(['read:auth', 'use:auth', 'manage:auth', 'read:data', 'use:data', 'manage:data']);
+      await page.getByLabel('manage:data').check();
+      await page.getByRole('button', { name: 'Create client' }).click();
+      await page.getByRole('heading', { name: 'Download the private key now' }).waitFor();
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download private key' }).click()]);
+      const privateKeyPem = readFileSync((await download.path())!, 'utf8');
+      expect(privateKeyPem).toMatch(/^-----BEGIN PRIVATE KEY-----\n[A-Za-z0-9+/=\n]+-----END PRIVATE KEY-----\n$/);
+      const clientId = (await page.getByTestId('client-id').textContent())!;
+      await page.getByRole('table', { name: 'Clients of Testkraft AS' }).getByRole('link', { name: 'PC #1' }).waitFor();
+      expect(download.suggestedFilename()).toBe(`client-${clientId}.private-key.pem`);
+      await shot(page, '05-client-created');
+
+      // The private key never left the browser: no request carried it.
+      const keyBody = privateKeyPem.split('\n').slice(1, -2).join('');
+      expect(requests.some((request) => request.includes(keyBody.slice(0, 40)))).toBe(false);
+      const stored = await app.api('GET', `/admin/entity-clients/${clientId}`, operatorToken);
+      expect(stored.body).toMatchObject({ name: 'PC #1', scopes: ['manage:data'], party_id: world.sp.id, active: true });
+      created = { clientId, kid: stored.body.keys[0].kid, privateKeyPem };
+
+      // "I have saved it" forgets the only copy.
+      await page.getByRole('button', { name: 'I have saved the private key' }).click();
+      await page.getByText('The private key has been forgotten by this page.').waitFor();
+      expect(await page.getByRole('link', { name: 'Download private key' }).count()).toBe(0);
+    });
+
+    it('the downloaded private key logs the client in with the JWT-bearer grant', async () => {
+      const response = await jwtBearerLogin(created.clientId, created.kid, created.privateKeyPem, `no:party:gln:${world.sp.business_id}`);
+      const body = (await response.json()) as { access_token: string };
+      expect(response.status).toBe(200);
+      expect(decodeJwt(body.access_token)).toMatchObject({ client_id: created.clientId, entity_id: world.testkraft.id, party_id: world.sp.id, role: 'flex_service_provider', scope: 'manage:data' });
+    });
+
+    it('rotates the key: adds a key generated in the browser, then removes the first', async () => {
+      await page.getByRole('link', { name: 'Open the client' }).click();
+      await page.getByRole('heading', { level: 1, name: 'PC #1' }).waitFor();
+      await page.getByRole('button', { name: 'Add key' }).click();
+      await page.getByRole('heading', { name: 'Download the private key now' }).waitFor();
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download private key' }).click()]);
+      const privateKeyPem = readFileSync((await download.path())!, 'utf8');
+      const keys = page.getByRole('table', { name: 'Keys of PC #1' });
+      expect(await keys.locator('tbody tr').count()).toBe(2);
+      page.once('dialog', (dialog) => void dialog.accept());
+      await keys.getByRole('button', { name: `Remove key ${created.kid}` }).click();
+      await page.getByRole('status').getByText(`Key ${created.kid} removed.`).waitFor();
+      expect(await keys.locator('tbody tr').count()).toBe(1);
+      const [remaining] = (await app.api('GET', `/admin/entity-clients/${created.clientId}`, operatorToken)).body.keys;
+      expect(remaining.kid).not.toBe(created.kid);
+
+      const sub = `no:party:gln:${world.sp.business_id}`;
+      expect((await jwtBearerLogin(created.clientId, created.kid, created.privateKeyPem, sub)).status).toBe(400);
+      expect((await jwtBearerLogin(created.clientId, remaining.kid, privateKeyPem, sub)).status).toBe(200);
+      created = { ...created, kid: remaining.kid, privateKeyPem };
+      await shot(page, '06-client-keys');
+    });
+
+    it('deactivates the client, after which its logins are refused', async () => {
+      page.once('dialog', (dialog) => void dialog.accept());
+      await page.getByRole('button', { name: 'Deactivate client' }).click();
+      await page.getByRole('status').getByText('PC #1 is deactivated.').waitFor();
+      expect(await page.getByTestId('client-status').textContent()).toBe('Inactive');
+      await shot(page, '07-client-deactivated');
+      const response = await jwtBearerLogin(created.clientId, created.kid, created.privateKeyPem, `no:party:gln:${world.sp.business_id}`);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: 'invalid_grant' });
+    });
+
+    it('shows the audit rows of what she did', async () => {
+      await page.getByRole('link', { name: 'Audit trail' }).click();
+      await page.getByRole('heading', { name: 'Audit trail' }).waitFor();
+      const rows = await page.locator('tbody tr').allTextContents();
+      expect(rows[0]).toContain('entity_client.deactivate');
+      expect(rows[0]).toContain(created.clientId);
+      expect(rows[1]).toContain('entity_client_key.remove');
+      expect(rows[2]).toContain('entity_client_key.add');
+      expect(rows[3]).toContain('entity_client.create');
+      expect(rows[0]).toContain('a person (token exchange)');
+      // A company admin sees her company's changes only.
+      expect(rows.every((row) => !row.includes('Annenkraft'))).toBe(true);
+      await shot(page, '08-audit');
+    });
+
+    it("answers another entity's page with a refusal in words", async () => {
+      const other = await app.api('GET', `/admin/parties/${world.otherParty.id}`, operatorToken);
+      await page.evaluate((id) => (location.hash = `#/entities/${id}`), other.body.entity_id);
+      await page.getByRole('alert').getByText('You are not allowed to do this while acting for this party.').waitFor();
+    });
+
+    it('forgets everything on reload: she must log in again', async () => {
+      await page.reload();
+      await page.getByRole('heading', { name: 'Log in' }).waitFor();
+      expect(problemsOf(page)).toEqual([]);
+    });
+  });
+
+  it('can be used with the keyboard alone, with a visible focus', async () => {
+    const { context, page } = await newPage();
+    try {
+      await page.goto(`${app.baseUrl}/portal/`);
+      await page.getByRole('heading', { name: 'Log in' }).waitFor();
+      // The page's heading holds the focus after it is drawn; the next stop is the first field.
+      expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('H1');
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate(() => (document.activeElement as HTMLInputElement).name)).toBe('username');
+      const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+      expect(outline).toBe('solid');
+      await page.keyboard.type('knor@testkraft.test');
+      await page.keyboard.press('Tab');
+      await page.keyboard.type(KARI_PASSWORD);
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Choose a party' }).waitFor();
+      // From the focused heading, Tab reaches the party choice and Enter follows it.
+      for (let presses = 0; presses < 10 && !(await page.evaluate(() => document.activeElement?.classList.contains('choice'))); presses += 1) await page.keyboard.press('Tab');
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { level: 1, name: 'Testkraft AS' }).waitFor();
+      expect(problemsOf(page)).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('lets the operator see every entity and create entities, parties and memberships', async () => {
+    const { context, page } = await newPage();
+    try {
+      await page.goto(`${app.baseUrl}/portal/`);
+      await logIn(page, 'ola@fiso.test', OLA_PASSWORD);
+      await page.getByRole('link', { name: /flexibility information system operator/ }).click();
+      await page.getByRole('heading', { level: 1, name: 'Entities' }).waitFor();
+      const names = await page.locator('tbody tr td:first-child').allTextContents();
+      expect(names).toEqual(expect.arrayContaining(['Testkraft AS', 'Annenkraft AS', 'Kari Nordmann', 'Ola Operatør']));
+
+      const entityForm = page.locator('form', { hasText: 'New entity' });
+      await entityForm.getByLabel('Name').fill('Nyco AS');
+      await entityForm.getByLabel('Type', { exact: true }).selectOption('organisation');
+      await entityForm.getByLabel('Business ID', { exact: true }).fill('112233445');
+      await entityForm.getByLabel('Business ID type').selectOption('org');
+      await entityForm.getByRole('button', { name: 'Create entity' }).click();
+      await page.getByRole('status').getByText(/Entity Nyco AS created/).waitFor();
+      await page.getByRole('link', { name: 'Nyco AS' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Nyco AS' }).waitFor();
+
+      const partyForm = page.locator('form', { hasText: 'New party' });
+      await partyForm.getByLabel('Name').fill('Nyco ORG');
+      await partyForm.getByLabel('Type', { exact: true }).selectOption('organisation');
+      await partyForm.getByLabel('Business ID', { exact: true }).fill('112233445');
+      await partyForm.getByLabel('Business ID type').selectOption('org');
+      await partyForm.getByRole('button', { name: 'Create party' }).click();
+      await page.getByRole('status').getByText(/Party Nyco ORG created/).waitFor();
+      const nycoOrg = (await app.api('GET', '/admin/parties?per_page=200', operatorToken)).body.items.find((party: { name: string }) => party.name === 'Nyco ORG');
+      expect(nycoOrg).toMatchObject({ type: 'organisation', business_id: '112233445', status: 'active' });
+
+      // A bad membership is refused in words and writes nothing.
+      const membershipForm = page.locator('form', { hasText: 'New membership' });
+      await membershipForm.getByLabel('Party ID').fill(String(world.sp.id));
+      await membershipForm.getByLabel('Scopes').fill('launch:rockets');
+      await membershipForm.getByRole('button', { name: 'Add membership' }).click();
+      await page.getByRole('alert').getByText(/scopes/).waitFor();
+      await membershipForm.getByLabel('Scopes').fill('read:data');
+      await membershipForm.getByRole('button', { name: 'Add membership' }).click();
+      await page.getByRole('status').getByText(/may now act for party/).waitFor();
+      const memberships = await app.api('GET', `/admin/party-memberships?party_id=${world.sp.id}`, operatorToken);
+      expect(memberships.body.items).toEqual([expect.objectContaining({ party_id: world.sp.id, scopes: ['read:data'] })]);
+      await shot(page, '09-operator-entity');
+      expect(problemsOf(page)).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('renders every value as text, never as markup', async () => {
+    const hostile = '<img src=x onerror="window.pwned=1">';
+    await app.adminCreate('/admin/entities', { name: hostile, type: 'organisation', business_id: '998877665', business_id_type: 'org' });
+    const { context, page } = await newPage();
+    try {
+      await page.goto(`${app.baseUrl}/portal/`);
+      await logIn(page, 'ola@fiso.test', OLA_PASSWORD);
+      await page.getByRole('link', { name: /flexibility information system operator/ }).click();
+      await page.getByRole('heading', { level: 1, name: 'Entities' }).waitFor();
+      await page.getByRole('link', { name: hostile }).waitFor();
+      expect(await page.locator('main img').count()).toBe(0);
+      expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    } finally {
+      await context.close();
+    }
+  });
+});
