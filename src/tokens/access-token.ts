@@ -22,7 +22,16 @@ export interface AccessTokenClaims {
   readonly party_id?: number;
   readonly role: string;
   readonly scope: string;
+  /** Token exchange only: the jti of the registrant token it was exchanged from; revoking that revokes this. */
+  readonly sid?: string;
 }
+
+/**
+ * The `client_id` of tokens from the token-exchange grant: no client
+ * authenticates there (the portal is a public client), and RFC 9068 requires
+ * the claim. It is not a client's UUID, so a Principal carries no client id for it.
+ */
+export const TOKEN_EXCHANGE_CLIENT_ID = 'token-exchange';
 
 /** Who is calling, as established by a verified access token or registrant token. */
 export class Principal {
@@ -42,7 +51,9 @@ export class Principal {
   ) {}
 
   static fromAccessToken(claims: AccessTokenClaims): Principal {
-    return new Principal('access_token', claims.sub, claims.entity_id, claims.party_id, claims.role, ScopeSet.parse(claims.scope), claims.client_id, undefined, claims);
+    // Only registered clients' ids go on (the audit trail stores them in a uuid column).
+    const clientId = claims.client_id === TOKEN_EXCHANGE_CLIENT_ID ? undefined : claims.client_id;
+    return new Principal('access_token', claims.sub, claims.entity_id, claims.party_id, claims.role, ScopeSet.parse(claims.scope), clientId, undefined, claims);
   }
 
   /** A person acting for itself: no party and no scope until it assumes one. */
@@ -58,6 +69,18 @@ export interface AccessTokenSubject {
   readonly partyId: number | undefined;
   readonly role: string;
   readonly scope: ScopeSet;
+  /** The registrant token's jti, for tokens exchanged from one (claim `sid`). */
+  readonly sessionId?: string;
+}
+
+/** `notAfter` has passed: there is no lifetime left to issue a token for. */
+export class NoLifetimeLeftError extends Error {
+  override name = 'NoLifetimeLeftError';
+}
+
+export interface IssueLimits {
+  /** Epoch seconds the token must not outlive (an exchanged token never outlives its subject token). */
+  readonly notAfter?: number;
 }
 
 export const ENTITY_ROLE = 'flex_entity';
@@ -69,9 +92,11 @@ export class AccessTokenIssuer {
     private readonly signingKeys: SigningKeys,
   ) {}
 
-  issue(subject: AccessTokenSubject): { token: string; expiresIn: number } {
+  /** `expiresIn` is the real lifetime: the configured one, or less when `notAfter` comes first. */
+  issue(subject: AccessTokenSubject, limits: IssueLimits = {}): { token: string; expiresIn: number } {
     const now = Math.floor(Date.now() / 1000);
-    const expiresIn = this.config.accessTokenTtlSeconds;
+    const expiresIn = Math.min(this.config.accessTokenTtlSeconds, (limits.notAfter ?? Infinity) - now);
+    if (!(expiresIn > 0)) throw new NoLifetimeLeftError('notAfter has passed');
     const claims: AccessTokenClaims = {
       iss: this.config.publicUrl,
       aud: this.config.publicUrl,
@@ -85,6 +110,7 @@ export class AccessTokenIssuer {
       ...(subject.partyId === undefined ? {} : { party_id: subject.partyId }),
       role: subject.role,
       scope: subject.scope.toString(),
+      ...(subject.sessionId === undefined ? {} : { sid: subject.sessionId }),
     };
     return { token: this.signingKeys.ring.signJwt({ typ: 'at+jwt' }, claims as unknown as Record<string, unknown>), expiresIn };
   }
@@ -118,11 +144,16 @@ export class AccessTokenVerifier {
           requiredClaims: ['exp', 'iat', 'jti', 'sub'],
         },
       );
-      if (!hasAccessTokenShape(payload) || !isScopeText(payload.scope) || this.revocations.isRevoked(payload.jti)) return null;
+      if (!hasAccessTokenShape(payload) || !isScopeText(payload.scope) || this.isRevoked(payload)) return null;
       return Principal.fromAccessToken(payload);
     } catch {
       return null;
     }
+  }
+
+  /** Revoked itself, or exchanged from a registrant token that was revoked since (a logout ends both). */
+  private isRevoked(claims: AccessTokenClaims): boolean {
+    return this.revocations.isRevoked(claims.jti) || (claims.sid !== undefined && this.revocations.isRevoked(claims.sid));
   }
 }
 
@@ -142,6 +173,7 @@ function hasAccessTokenShape(payload: Record<string, unknown>): payload is Acces
     Number.isSafeInteger(payload.entity_id) &&
     (payload.party_id === undefined || Number.isSafeInteger(payload.party_id)) &&
     typeof payload.role === 'string' &&
-    typeof payload.scope === 'string'
+    typeof payload.scope === 'string' &&
+    (payload.sid === undefined || typeof payload.sid === 'string')
   );
 }
