@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { DirectoryModule } from '../directory/directory.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
+import { ActingPartiesController } from './acting-parties.controller.js';
+import { ActingPartiesService } from './acting-parties.service.js';
 import { DiscoveryController } from './discovery.controller.js';
 import { GRANT_PROVIDERS, GrantRegistry } from './grants/grant-registry.js';
 import { IntrospectionController, IntrospectionService } from './introspection.controller.js';
@@ -11,10 +13,10 @@ import { TokenEndpointService } from './token-endpoint.service.js';
 import { TokenController } from './token.controller.js';
 import { UserinfoController, UserinfoService } from './userinfo.controller.js';
 
-/** The token endpoint and its grants, userinfo, introspection, revocation and discovery. */
+/** The token endpoint and its grants, userinfo, the parties a bearer may act for, introspection, revocation and discovery. */
 @Module({
   imports: [DirectoryModule, TokensModule],
-  controllers: [TokenController, UserinfoController, DiscoveryController, IntrospectionController, RevocationController],
-  providers: [...GRANT_PROVIDERS, GrantRegistry, TokenEndpointService, PartyResolver, ReplayStore, UserinfoService, IntrospectionService, RevocationService],
+  controllers: [TokenController, UserinfoController, ActingPartiesController, DiscoveryController, IntrospectionController, RevocationController],
+  providers: [...GRANT_PROVIDERS, GrantRegistry, TokenEndpointService, PartyResolver, ReplayStore, UserinfoService, ActingPartiesService, IntrospectionService, RevocationService],
 })
 export class OAuthModule {}
