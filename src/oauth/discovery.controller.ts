@@ -38,7 +38,8 @@ export class DiscoveryController {
       revocation_endpoint_auth_methods_supported: ['none'],
       grant_types_supported: this.grants.types,
       response_types_supported: [],
-      // The JWT-bearer grant authenticates the client through the assertion itself (RFC 7523 §3.1).
+      // The JWT-bearer grant authenticates the client through the assertion itself (RFC 7523 §3.1);
+      // token exchange has no client: the subject token is the credential.
       token_endpoint_auth_methods_supported: ['none'],
       jwt_bearer_assertion_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
       access_token_signing_alg_values_supported: ['ES256'],

@@ -102,7 +102,7 @@ describe('userinfo, the data API and discovery', () => {
         token_endpoint: `${PUBLIC_URL}/auth/token`,
         userinfo_endpoint: `${PUBLIC_URL}/auth/userinfo`,
         jwks_uri: `${PUBLIC_URL}/auth/jwks`,
-        grant_types_supported: ['urn:ietf:params:oauth:grant-type:jwt-bearer'],
+        grant_types_supported: ['urn:ietf:params:oauth:grant-type:jwt-bearer', 'urn:ietf:params:oauth:grant-type:token-exchange'],
       });
       expect(response.body.jwt_bearer_assertion_signing_alg_values_supported).toEqual(['RS256', 'PS256', 'ES256', 'EdDSA']);
     });

@@ -1,9 +1,10 @@
 import { Inject, Injectable, type Provider } from '@nestjs/common';
 import type { Grant } from './grant.js';
 import { JwtBearerGrant } from './jwt-bearer.grant.js';
+import { TokenExchangeGrant } from './token-exchange.grant.js';
 
 /** Every grant the token endpoint serves: adding a grant is its file plus one entry here. */
-const GRANT_CLASSES = [JwtBearerGrant];
+const GRANT_CLASSES = [JwtBearerGrant, TokenExchangeGrant];
 
 const GRANTS = Symbol('GRANTS');
 

@@ -1,0 +1,133 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AppConfig } from '../../config/app-config.js';
+import { APP_CONFIG } from '../../config/config.module.js';
+import { OAuthError } from '../../common/protocol-errors.js';
+import { ASSUME_PARTY_FORM, AssumePartyScopeError, parseAssumePartyScope, type AssumePartyScope } from '../../crypto/assume-party-scope.js';
+import type { RegistrantTokenPayload } from '../../crypto/aes-token-codec.js';
+import { DirectoryService } from '../../directory/directory.service.js';
+import { AccessTokenIssuer, type AccessTokenSubject, NoLifetimeLeftError, TOKEN_EXCHANGE_CLIENT_ID } from '../../tokens/access-token.js';
+import { RegistrantTokens } from '../../tokens/registrant-tokens.service.js';
+import type { Grant, TokenForm, TokenResponse } from './grant.js';
+
+export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+export const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
+/** Our access tokens are both an access token and a JWT, so either may be asked for (RFC 8693 §2.1). */
+const ISSUABLE_TOKEN_TYPES: ReadonlySet<string> = new Set([ACCESS_TOKEN_TYPE, JWT_TOKEN_TYPE]);
+
+const INVALID_SUBJECT = 'The subject_token is not a valid registrant token';
+const NOT_ACTING = 'The subject may not act for this party';
+
+/**
+ * RFC 8693 token exchange: a person holding a registrant token assumes a
+ * party she may act for (one her entity owns, or one she is a member of)
+ * with `scope=assume:party:<party_id> [narrowing scopes]`, and gets the same
+ * kind of signed access token the JWT-bearer grant issues, acting for that
+ * party. No client authenticates (the portal is a public client); the
+ * subject token is the only credential, so it is verified before anything
+ * else is trusted, and the exchanged token never outlives it nor survives
+ * its revocation (claim `sid`).
+ */
+@Injectable()
+export class TokenExchangeGrant implements Grant {
+  readonly type = 'urn:ietf:params:oauth:grant-type:token-exchange';
+  readonly metricName = 'token-exchange';
+  readonly parameters: ReadonlySet<string> = new Set([
+    'subject_token', 'subject_token_type', 'scope', 'requested_token_type', 'audience', 'resource', 'actor_token', 'actor_token_type',
+  ]);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly registrantTokens: RegistrantTokens,
+    private readonly directory: DirectoryService,
+    private readonly issuer: AccessTokenIssuer,
+  ) {}
+
+  async exchange(form: TokenForm): Promise<TokenResponse> {
+    // The request's form first: cheap, and none of it is trusted yet.
+    const subjectToken = this.subjectTokenOf(form);
+    if (form.has('actor_token') || form.has('actor_token_type')) {
+      throw new OAuthError('invalid_request', 'Delegation is not supported: actor_token must not be sent');
+    }
+    const issuedTokenType = form.get('requested_token_type') ?? ACCESS_TOKEN_TYPE;
+    if (!ISSUABLE_TOKEN_TYPES.has(issuedTokenType)) {
+      throw new OAuthError('invalid_request', `The requested_token_type is not supported: use ${ACCESS_TOKEN_TYPE} or ${JWT_TOKEN_TYPE}`);
+    }
+    // The only audience our tokens have is the issuer itself (their `aud`).
+    for (const name of ['audience', 'resource']) {
+      const target = form.get(name);
+      if (target !== undefined && target !== this.config.publicUrl) {
+        throw new OAuthError('invalid_target', `The ${name} must be ${this.config.publicUrl}, the only audience of the tokens issued here`);
+      }
+    }
+    const requested = assumeScopeOf(form.get('scope'));
+
+    const subject = this.verifySubject(subjectToken);
+    const person = await this.directory.findEntity(subject.entity_id);
+    if (person === null || person.eid !== subject.eid || person.status !== 'active') {
+      throw new OAuthError('invalid_request', "The subject_token's entity is unknown or inactive");
+    }
+
+    // The same answer whether the party does not exist, is inactive or is someone else's: ids do not leak.
+    const acting = (await this.directory.actingParties(person.id)).find((candidate) => candidate.party.id === requested.partyId);
+    if (acting === undefined) throw new OAuthError('invalid_target', NOT_ACTING);
+
+    if (requested.narrowing !== undefined && !acting.scopes.coversAll(requested.narrowing)) {
+      throw new OAuthError('invalid_scope', 'The requested scope exceeds what the subject holds for this party');
+    }
+    const granted = requested.narrowing === undefined ? acting.scopes : acting.scopes.intersect(requested.narrowing);
+    if (granted.isEmpty) throw new OAuthError('invalid_scope', 'The subject holds no scope for this party');
+
+    const { token, expiresIn } = this.issue(subject, {
+      clientId: TOKEN_EXCHANGE_CLIENT_ID,
+      eid: person.eid,
+      entityId: person.id,
+      partyId: acting.party.id,
+      role: `flex_${acting.party.type}`,
+      scope: granted,
+      sessionId: subject.jti,
+    });
+    return { access_token: token, expires_in: expiresIn, issued_token_type: issuedTokenType, token_type: 'Bearer', scope: granted.toString() };
+  }
+
+  private subjectTokenOf(form: TokenForm): string {
+    const token = form.get('subject_token');
+    const type = form.get('subject_token_type');
+    if (token === undefined || token === '') throw new OAuthError('invalid_request', 'The subject_token parameter is required');
+    if (type === undefined || type === '') throw new OAuthError('invalid_request', 'The subject_token_type parameter is required');
+    // Registrant tokens are access tokens to us (RFC 8693 §3); nothing else is accepted as a subject.
+    if (type !== ACCESS_TOKEN_TYPE) throw new OAuthError('invalid_request', `The subject_token_type is not supported: use ${ACCESS_TOKEN_TYPE}`);
+    return token;
+  }
+
+  /** Never beyond the subject token's exp, which may have passed while the directory was read. */
+  private issue(subject: RegistrantTokenPayload, claims: AccessTokenSubject): { token: string; expiresIn: number } {
+    try {
+      return this.issuer.issue(claims, { notAfter: subject.exp });
+    } catch (error) {
+      if (error instanceof NoLifetimeLeftError) throw new OAuthError('invalid_request', INVALID_SUBJECT);
+      throw error;
+    }
+  }
+
+  /**
+   * MAC, expiry and revocation (RegistrantTokens.verify); a JWT access token
+   * fails here too. The codec allows a few seconds of leeway past `exp`, but an
+   * exchanged token must end when its subject does, so that leeway is no use.
+   * RFC 8693 §2.2.2: an invalid subject token is invalid_request.
+   */
+  private verifySubject(token: string): RegistrantTokenPayload {
+    const payload = this.registrantTokens.verify(token);
+    if (payload === null || payload.exp <= Math.floor(Date.now() / 1000)) throw new OAuthError('invalid_request', INVALID_SUBJECT);
+    return payload;
+  }
+}
+
+function assumeScopeOf(text: string | undefined): AssumePartyScope {
+  try {
+    return parseAssumePartyScope(text);
+  } catch (error) {
+    if (!(error instanceof AssumePartyScopeError)) throw error;
+    if (error.reason === 'scope_malformed') throw new OAuthError('invalid_scope', 'The scope parameter is malformed');
+    throw new OAuthError('invalid_scope', `The scope must contain exactly one ${ASSUME_PARTY_FORM}`);
+  }
+}
