@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { type Type, ValidationError, ValidationPipe } from '@nestjs/common';
-import { Logger as PinoLogger } from 'nestjs-pino';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import { ProblemError } from './common/protocol-errors.js';
+import { AppLogger, registerRequestLogging } from './common/logging.js';
 import { registerSecurityHeaders } from './common/security-headers.js';
 import { Metrics } from './health/metrics.service.js';
 import { rawClientErrorResponse, sendProtocolError } from './common/protocol-exception.filter.js';
@@ -32,7 +32,8 @@ export async function createApp(config: AppConfig, databaseUrl: string, extraMod
     }),
     { bufferLogs: true, abortOnError: false },
   );
-  app.useLogger(app.get(PinoLogger));
+  const logger = app.get(AppLogger);
+  app.useLogger(logger);
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
@@ -44,9 +45,11 @@ export async function createApp(config: AppConfig, databaseUrl: string, extraMod
   );
   const fastify = app.getHttpAdapter().getInstance();
   registerSecurityHeaders(fastify, { https: config.publicUrl.startsWith('https:') });
+  registerRequestLogging(fastify, logger.pino);
   const metrics = app.get(Metrics);
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
     metrics.requestDuration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    done();
   });
   if (config.corsOrigins.length > 0) {
     app.enableCors({ origin: [...config.corsOrigins], methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], allowedHeaders: ['authorization', 'content-type'], maxAge: 600 });

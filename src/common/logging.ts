@@ -1,6 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type DynamicModule, RequestMethod } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
+import { type DynamicModule, Global, type LoggerService, Module } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { AppConfig } from '../config/app-config.js';
 
@@ -11,31 +10,84 @@ export const REDACTED_PATHS = [
   'err.parameters', 'err.query', 'err.driverError',
 ];
 
+type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
 /**
- * Structured JSON logs (pino). A request is logged as method, path (never
- * the query string), status and time: no headers and no bodies, so tokens,
- * assertions, passwords and Authorization headers cannot reach the log;
- * redaction covers anything else that tries. Successful requests log at
- * debug, client errors at info, server errors at error.
+ * Structured JSON logs (pino) for Nest's own Logger calls. Redaction covers
+ * anything that tries to log a secret. Plain pino rather than a per-request
+ * logger: nothing here needs request-scoped state, and keeping none spares
+ * every request a child logger and async-context tracking.
  */
-export function loggingModule(config: AppConfig): DynamicModule {
+export class AppLogger implements LoggerService {
+  constructor(readonly pino: pino.Logger) {}
+
+  log(message: unknown, ...parameters: unknown[]): void {
+    this.write('info', message, parameters);
+  }
+  error(message: unknown, ...parameters: unknown[]): void {
+    this.write('error', message, parameters);
+  }
+  warn(message: unknown, ...parameters: unknown[]): void {
+    this.write('warn', message, parameters);
+  }
+  debug(message: unknown, ...parameters: unknown[]): void {
+    this.write('debug', message, parameters);
+  }
+  verbose(message: unknown, ...parameters: unknown[]): void {
+    this.write('trace', message, parameters);
+  }
+  fatal(message: unknown, ...parameters: unknown[]): void {
+    this.write('fatal', message, parameters);
+  }
+
+  /** Nest passes the context (the logger's name) last, and for errors a stack before it. */
+  private write(level: Level, message: unknown, parameters: unknown[]): void {
+    if (!this.pino.isLevelEnabled(level)) return;
+    const fields: Record<string, unknown> = {};
+    const rest = [...parameters];
+    if (rest.length > 0 && typeof rest[rest.length - 1] === 'string') fields.context = rest.pop();
+    if (level === 'error' && typeof rest[0] === 'string') fields.stack = rest.shift();
+    if (message instanceof Error) {
+      this.pino[level]({ ...fields, err: message }, message.message);
+    } else if (message !== null && typeof message === 'object') {
+      this.pino[level]({ ...fields, ...(message as Record<string, unknown>) });
+    } else {
+      this.pino[level](fields, String(message));
+    }
+  }
+}
+
+export function createRootLogger(config: AppConfig): pino.Logger {
   // Synchronous writes: nothing is lost when the process exits right after a line.
   const destination = pino.destination(config.logFile === undefined ? { fd: 1, sync: true } : { dest: config.logFile, sync: true, mkdir: true });
-  return LoggerModule.forRoot({
-    // nestjs-pino's default route pattern matches nothing under this Fastify adapter; this one matches every path.
-    forRoutes: [{ path: '*path', method: RequestMethod.ALL }],
-    pinoHttp: [
-      {
-        level: config.logLevel,
-        redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-        serializers: {
-          req: (req: IncomingMessage & { id?: unknown }) => ({ id: req.id, method: req.method, path: (req.url ?? '').split('?')[0] }),
-          res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
-        },
-        customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) => (error !== undefined || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
-        quietReqLogger: true,
-      },
-      destination,
-    ],
+  return pino({ level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
+}
+
+/** The AppLogger, for app.useLogger and for whoever injects it. */
+export function loggingModule(config: AppConfig): DynamicModule {
+  return { module: LoggingModule, global: true, providers: [{ provide: AppLogger, useValue: new AppLogger(createRootLogger(config)) }], exports: [AppLogger] };
+}
+
+@Module({})
+class LoggingModule {}
+
+/**
+ * A request is logged as method, path (never the query string), status and
+ * time: no headers and no bodies, so tokens, assertions, passwords and
+ * Authorization headers cannot reach the log. Successful requests log at
+ * debug, client errors at info, server errors at error; a level that is off
+ * costs one comparison.
+ */
+export function registerRequestLogging(fastify: FastifyInstance, logger: pino.Logger): void {
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const status = reply.statusCode;
+    const level: Level = status >= 500 ? 'error' : status >= 400 ? 'info' : 'debug';
+    if (logger.isLevelEnabled(level)) {
+      logger[level](
+        { req: { id: request.id, method: request.method, path: request.url.split('?')[0] }, res: { statusCode: status }, responseTime: reply.elapsedTime },
+        'request completed',
+      );
+    }
+    done();
   });
 }
