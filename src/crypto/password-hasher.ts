@@ -1,4 +1,5 @@
 import { hash, verify } from '@node-rs/argon2';
+import { ConcurrencyLimit } from '../common/concurrency-limit.js';
 
 // OWASP's argon2id parameters: m = 19 MiB, t = 2, p = 1 (~117 hashes/s per core here).
 const ARGON2ID = 2; // Algorithm.Argon2id; a const enum cannot be imported under isolatedModules
@@ -7,18 +8,28 @@ const OPTIONS = { algorithm: ARGON2ID, memoryCost: 19456, timeCost: 2, paralleli
 /** Longest password hashed; longer ones are refused before any work is done. */
 export const MAX_PASSWORD_LENGTH = 1024;
 
-/** argon2id hashing, with a dummy verification so an unknown user costs what a known one does. */
+/**
+ * argon2id hashing, with a dummy verification so an unknown user costs what a
+ * known one does. At most `concurrency` hashes run at once; the rest queue.
+ * Each takes 19 MiB and a core, so running more than the cores can take only
+ * adds memory and evicts each other's blocks from the CPU caches.
+ */
 export class PasswordHasher {
   private dummyHash: Promise<string> | undefined;
+  private readonly limit: ConcurrencyLimit;
+
+  constructor(concurrency = 1) {
+    this.limit = new ConcurrencyLimit(concurrency);
+  }
 
   hash(password: string): Promise<string> {
-    return hash(password, OPTIONS);
+    return this.limit.run(() => hash(password, OPTIONS));
   }
 
   /** False for a wrong password, a malformed hash or any error. */
   async verify(storedHash: string, password: string): Promise<boolean> {
     try {
-      return await verify(storedHash, password);
+      return await this.limit.run(() => verify(storedHash, password));
     } catch {
       return false;
     }

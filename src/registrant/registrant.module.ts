@@ -1,4 +1,7 @@
+import { availableParallelism } from 'node:os';
 import { Module } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { PasswordHasher } from '../crypto/password-hasher.js';
 import { DirectoryModule } from '../directory/directory.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
@@ -11,7 +14,10 @@ import { RegistrantController } from './registrant.controller.js';
 @Module({
   imports: [DirectoryModule, TokensModule],
   controllers: [RegistrantController],
-  providers: [{ provide: PasswordHasher, useValue: new PasswordHasher() }, RegistrantCredentials, LoginThrottle, RegistrantLoginService],
+  providers: [
+    // This process's share of the cores: the workers together hash on every core, and no more at once.
+    { provide: PasswordHasher, useFactory: (config: AppConfig) => new PasswordHasher(Math.max(1, Math.round(availableParallelism() / config.workers))), inject: [APP_CONFIG] },
+    RegistrantCredentials, LoginThrottle, RegistrantLoginService],
   exports: [RegistrantCredentials],
 })
 export class RegistrantModule {}

@@ -129,6 +129,22 @@ describe('POST /auth/token with the JWT-bearer grant', () => {
       expect(await app.query('SELECT 1 FROM used_assertions WHERE client_id = $1 AND jti = $2', [client.clientId, jti])).toHaveLength(1);
     });
 
+    it('the same assertion sent many times at once is accepted once (claims are batched: a replay inside one batch loses too)', async () => {
+      const assertion = await signAssertion(client);
+      const responses = await Promise.all(Array.from({ length: 24 }, () => app.tokenRequest({ grant_type: JWT_BEARER, assertion })));
+      const statuses = responses.map((response) => response.status).sort();
+      expect(statuses).toEqual([200, ...Array(23).fill(400)]);
+      for (const response of responses.filter((candidate) => candidate.status === 400)) expect(await response.json()).toMatchObject({ error: 'invalid_grant', error_description: expect.stringMatching(/used already/) });
+    });
+
+    it('many distinct assertions at once are all accepted, each jti stored', async () => {
+      const assertions = await Promise.all(Array.from({ length: 40 }, () => signAssertion(client)));
+      const responses = await Promise.all(assertions.map((assertion) => app.tokenRequest({ grant_type: JWT_BEARER, assertion })));
+      expect(responses.map((response) => response.status)).toEqual(Array(40).fill(200));
+      const jtis = assertions.map((assertion) => decodeJwt(assertion).jti);
+      expect(await app.query('SELECT jti FROM used_assertions WHERE client_id = $1 AND jti = ANY($2)', [client.clientId, jtis])).toHaveLength(40);
+    });
+
     it('a jti whose earlier use has expired may be used again, and the purge removes expired rows', async () => {
       const jti = `expired-${randomUUID()}`;
       await app.query("INSERT INTO used_assertions (client_id, jti, expires_at) VALUES ($1, $2, now() - interval '1 second')", [client.clientId, jti]);

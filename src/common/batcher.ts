@@ -1,0 +1,40 @@
+/**
+ * Gathers single requests into batches. Up to `maxInFlight` batches run at
+ * once; whatever arrives meanwhile waits and goes together in the next one.
+ * At low load each request goes at once, alone; under load one round trip
+ * serves many, so the cost per request falls as the load rises.
+ */
+export class Batcher<T, R> {
+  private readonly waiting: { item: T; resolve: (result: R) => void; reject: (error: unknown) => void }[] = [];
+  private inFlight = 0;
+
+  /** `run` answers each item of a batch, in order. */
+  constructor(
+    private readonly run: (items: T[]) => Promise<R[]>,
+    private readonly options: { maxBatch: number; maxInFlight: number },
+  ) {}
+
+  add(item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.waiting.push({ item, resolve, reject });
+      this.next();
+    });
+  }
+
+  private next(): void {
+    while (this.inFlight < this.options.maxInFlight && this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, this.options.maxBatch);
+      this.inFlight += 1;
+      Promise.resolve()
+        .then(() => this.run(batch.map((entry) => entry.item)))
+        .then(
+          (results) => batch.forEach((entry, index) => entry.resolve(results[index])),
+          (error: unknown) => batch.forEach((entry) => entry.reject(error)),
+        )
+        .finally(() => {
+          this.inFlight -= 1;
+          this.next();
+        });
+    }
+  }
+}

@@ -1,0 +1,99 @@
+import { Batcher } from '../../src/common/batcher.js';
+import { ConcurrencyLimit } from '../../src/common/concurrency-limit.js';
+
+/** A promise and the means to settle it from outside. */
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((ok, fail) => ((resolve = ok), (reject = fail)));
+  return { promise, resolve, reject };
+}
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('Batcher', () => {
+  it('sends the first item alone, gathers what arrives meanwhile into the next batch, and answers each in order', async () => {
+    const batches: number[][] = [];
+    const gates: ReturnType<typeof deferred<void>>[] = [];
+    const batcher = new Batcher<number, string>(async (items) => {
+      batches.push(items);
+      const gate = deferred<void>();
+      gates.push(gate);
+      await gate.promise;
+      return items.map((item) => `answer ${item}`);
+    }, { maxBatch: 3, maxInFlight: 1 });
+
+    const answers = [1, 2, 3, 4, 5, 6].map((item) => batcher.add(item));
+    await tick();
+    expect(batches).toEqual([[1]]);
+    gates[0].resolve();
+    await tick();
+    expect(batches).toEqual([[1], [2, 3, 4]]); // maxBatch
+    gates[1].resolve();
+    await tick();
+    gates[2].resolve();
+    expect(await Promise.all(answers)).toEqual(['answer 1', 'answer 2', 'answer 3', 'answer 4', 'answer 5', 'answer 6']);
+    expect(batches).toEqual([[1], [2, 3, 4], [5, 6]]);
+  });
+
+  it('runs up to maxInFlight batches at once', async () => {
+    let running = 0;
+    let most = 0;
+    const batcher = new Batcher<number, number>(async (items) => {
+      most = Math.max(most, ++running);
+      await tick();
+      running -= 1;
+      return items;
+    }, { maxBatch: 2, maxInFlight: 2 });
+    expect(await Promise.all(Array.from({ length: 20 }, (_, index) => batcher.add(index)))).toEqual(Array.from({ length: 20 }, (_, index) => index));
+    expect(most).toBe(2);
+  });
+
+  it('fails every item of a failed batch, and goes on with the next', async () => {
+    let calls = 0;
+    const gate = deferred<void>();
+    const batcher = new Batcher<number, number>(async (items) => {
+      calls += 1;
+      if (calls === 1) {
+        await gate.promise;
+        return items;
+      }
+      if (calls === 2) throw new Error('database gone');
+      return items.map((item) => item * 10);
+    }, { maxBatch: 10, maxInFlight: 1 });
+    const first = batcher.add(1);
+    const failed = [batcher.add(2), batcher.add(3)];
+    gate.resolve();
+    expect(await first).toBe(1);
+    for (const item of failed) await expect(item).rejects.toThrow('database gone');
+    expect(await batcher.add(4)).toBe(40);
+  });
+});
+
+describe('ConcurrencyLimit', () => {
+  it('runs at most `limit` tasks at once, first come first served, and passes results and errors through', async () => {
+    const limit = new ConcurrencyLimit(2);
+    const gates = Array.from({ length: 5 }, () => deferred<string>());
+    const started: number[] = [];
+    const results = gates.map((gate, index) => limit.run(() => (started.push(index), gate.promise)));
+    const firstError = results[0].catch((error: Error) => error.message);
+    await tick();
+    expect(started).toEqual([0, 1]);
+    gates[1].resolve('b');
+    await tick();
+    expect(started).toEqual([0, 1, 2]);
+    gates[0].reject(new Error('a failed'));
+    await tick();
+    expect(started).toEqual([0, 1, 2, 3]);
+    gates[2].resolve('c');
+    gates[3].resolve('d');
+    await tick();
+    expect(started).toEqual([0, 1, 2, 3, 4]);
+    gates[4].resolve('e');
+    expect(await firstError).toBe('a failed');
+    expect(await Promise.all(results.slice(1))).toEqual(['b', 'c', 'd', 'e']);
+  });
+
+  it('refuses a limit below one', () => {
+    expect(() => new ConcurrencyLimit(0)).toThrow(RangeError);
+  });
+});
