@@ -85,6 +85,9 @@ export interface IssueLimits {
 
 export const ENTITY_ROLE = 'flex_entity';
 
+/** How many verified access tokens a process remembers (about 1 kB each); the oldest goes first. */
+const VERIFIED_TOKENS_KEPT = 10_000;
+
 @Injectable()
 export class AccessTokenIssuer {
   constructor(
@@ -119,15 +122,38 @@ export class AccessTokenIssuer {
 /** Verifies our own access tokens: signature first (jose), then iss, aud, typ, exp, claim types and revocation. */
 @Injectable()
 export class AccessTokenVerifier {
+  /**
+   * Tokens verified lately, by their exact text, with the key ring that
+   * verified them: a token's signature and claims are checked once, then read
+   * from here until it expires. Revocation is still checked on every use, and
+   * a reloaded key ring (a rotation or retirement) checks everything afresh.
+   */
+  private readonly verified = new Map<string, { readonly principal: Principal; readonly claims: AccessTokenClaims; readonly ring: object }>();
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly signingKeys: SigningKeys,
     private readonly revocations: RevocationList,
   ) {}
 
-  /** Null for anything that is not a valid, unexpired access token of this issuer. */
+  /** Null for anything that is not a valid, unexpired, unrevoked access token of this issuer. */
   async verify(token: string): Promise<Principal | null> {
     if (token.length > 8192) return null;
+    const ring = this.signingKeys.ring;
+    const known = this.verified.get(token);
+    if (known !== undefined) {
+      if (known.ring === ring && Date.now() / 1000 < known.claims.exp) return this.isRevoked(known.claims) ? null : known.principal;
+      this.verified.delete(token);
+    }
+    const principal = await this.verifyAfresh(token);
+    if (principal !== null) {
+      if (this.verified.size >= VERIFIED_TOKENS_KEPT) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, { principal, claims: principal.claims!, ring });
+    }
+    return principal;
+  }
+
+  private async verifyAfresh(token: string): Promise<Principal | null> {
     try {
       const { payload } = await jwtVerify(
         token,
