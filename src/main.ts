@@ -92,6 +92,9 @@ function supervise(config: AppConfig, databaseUrl: string, embedded: EmbeddedDat
   };
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void stop(0));
+  // Left alone, V8 lets a busy worker's heap grow far past what it uses before collecting; a cap keeps
+  // each worker's memory near its live set (the caches are bounded well below it).
+  cluster.setupPrimary({ execArgv: [...process.execArgv, `--max-old-space-size=${config.workerHeapMb}`] });
   for (let i = 0; i < config.workers; i++) fork();
 }
 

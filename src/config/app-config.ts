@@ -11,6 +11,8 @@ export interface AppConfig {
   readonly host: string;
   /** Worker processes sharing the port; 1 runs the service in the main process. */
   readonly workers: number;
+  /** Each worker's V8 old-space limit, in MB (--max-old-space-size). */
+  readonly workerHeapMb: number;
   /** Externally visible base URL without a trailing slash; the `iss` of every token. */
   readonly publicUrl: string;
   /** Unset means: start an embedded Postgres under `dataDir`. */
@@ -99,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port,
     host: value('HOST') ?? '0.0.0.0',
     workers: integer('WORKERS', availableParallelism(), 1, 64),
+    workerHeapMb: integer('WORKER_HEAP_MB', 128, 64, 65536),
     publicUrl,
     databaseUrl,
     dataDir: resolve(value('DATA_DIR') ?? './.data'),
