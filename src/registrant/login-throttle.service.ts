@@ -24,13 +24,14 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
-  /** Seconds until every key is free again; 0 when none is locked. */
-  async retryAfter(keys: readonly string[]): Promise<number> {
-    const rows: { wait: number }[] = await this.dataSource.query(
-      `SELECT ceil(extract(epoch FROM locked_until - now()))::int AS wait FROM login_throttles WHERE key = ANY($1) AND locked_until > now()`,
+  /** Seconds until every key is free again (0 when none is locked), and which keys have a record at all. */
+  async check(keys: readonly string[]): Promise<{ readonly retryAfter: number; readonly recorded: ReadonlySet<string> }> {
+    const rows: { key: string; wait: number | null }[] = await this.dataSource.query(
+      `SELECT key, CASE WHEN locked_until > now() THEN ceil(extract(epoch FROM locked_until - now()))::int END AS wait
+         FROM login_throttles WHERE key = ANY($1)`,
       [keys],
     );
-    return Math.max(0, ...rows.map((row) => row.wait));
+    return { retryAfter: Math.max(0, ...rows.map((row) => row.wait ?? 0)), recorded: new Set(rows.map((row) => row.key)) };
   }
 
   /** Counts a failure against each key, locking those that reach the limit. */
@@ -68,7 +69,9 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  async recordSuccess(key: string): Promise<void> {
+  /** Forgets the key's failures; `recorded` (from check) spares the write when there were none. */
+  async recordSuccess(key: string, recorded: ReadonlySet<string>): Promise<void> {
+    if (!recorded.has(key)) return;
     await this.dataSource.query('DELETE FROM login_throttles WHERE key = $1 AND (locked_until IS NULL OR locked_until < now())', [key]);
   }
 

@@ -58,8 +58,8 @@ export class RegistrantLoginService {
   private async passwordLogin(body: Record<string, unknown>, clientAddress: string): Promise<RegistrantLoginResponse> {
     const input = validated(PasswordLoginDto, body);
     const keys = [`user:${normalizeUsername(input.username)}`, `addr:${clientAddress}`];
-    const wait = await this.throttle.retryAfter(keys);
-    if (wait > 0) throw RegistrantError.throttled(wait);
+    const throttle = await this.throttle.check(keys);
+    if (throttle.retryAfter > 0) throw RegistrantError.throttled(throttle.retryAfter);
 
     const holder = await this.credentials.find(input.username);
     // The same work and the same answer whether or not the username exists.
@@ -70,7 +70,7 @@ export class RegistrantLoginService {
       await this.throttle.recordFailure(keys);
       throw RegistrantError.notAuthorized();
     }
-    await this.throttle.recordSuccess(keys[0]);
+    await this.throttle.recordSuccess(keys[0], throttle.recorded);
     return this.respond(holder.entity);
   }
 
