@@ -78,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   };
 
   const port = integer('PORT', 3000, 0, 65535);
+  const workers = integer('WORKERS', availableParallelism(), 1, 64);
   const publicUrl = parsePublicUrl(value('PUBLIC_URL') ?? `http://localhost:${port}`, problems);
 
   const databaseUrl = value('DATABASE_URL');
@@ -100,13 +101,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const config: AppConfig = {
     port,
     host: value('HOST') ?? '0.0.0.0',
-    workers: integer('WORKERS', availableParallelism(), 1, 64),
+    workers,
     workerHeapMb: integer('WORKER_HEAP_MB', 128, 64, 65536),
     publicUrl,
     databaseUrl,
     dataDir: resolve(value('DATA_DIR') ?? './.data'),
     embeddedPostgresPort: integer('EMBEDDED_POSTGRES_PORT', 54329, 1, 65535),
-    databasePoolSize: integer('DATABASE_POOL_SIZE', 10, 1, 500),
+    // Per process; by default the workers share about 48 connections, so that many workers stay under Postgres's default limit of 100.
+    databasePoolSize: integer('DATABASE_POOL_SIZE', Math.max(2, Math.min(10, Math.floor(48 / workers))), 1, 500),
     signingKeys: parseSigningKeys(value('SIGNING_KEYS'), problems),
     accessTokenTtlSeconds: integer('ACCESS_TOKEN_TTL', 3600, 60, 86400),
     timeZone,

@@ -49,7 +49,8 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
     persistent: true,
     // Postgres refuses to run as root; the package then runs it as a `postgres` user it creates.
     createPostgresUser: asRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    // Room for many workers: each holds its pool, two connections for jti claims and three listeners.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
     onLog: remember,
     onError: remember,
   });

@@ -6,6 +6,8 @@ import { Batcher } from '../common/batcher.js';
 import { startPeriodicTask } from '../common/periodic-task.js';
 
 const PURGE_INTERVAL_MS = 60_000;
+/** Batches under way at once per process: one connection each. */
+const CLAIM_BATCHES_IN_FLIGHT = 2;
 
 interface Claim {
   readonly clientId: string;
@@ -46,13 +48,12 @@ export class ReplayStore implements OnModuleInit, OnModuleDestroy {
    * shared with the logins that arrived while the previous batch was under
    * way, which cuts the socket writes and the server's per-statement work.
    */
-  private readonly claims = new Batcher<Claim, boolean>((batch) => this.claimBatch(batch), { maxBatch: 500, maxInFlight: 2 });
+  private readonly claims = new Batcher<Claim, boolean>((batch) => this.claimBatch(batch), { maxBatch: 500, maxInFlight: CLAIM_BATCHES_IN_FLIGHT });
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
-    const options = dataSource.options as { url?: string; extra?: { max?: number } };
     this.pool = new pg.Pool({
-      connectionString: options.url,
-      max: options.extra?.max ?? 10,
+      connectionString: (dataSource.options as { url?: string }).url,
+      max: CLAIM_BATCHES_IN_FLIGHT,
       connectionTimeoutMillis: 1500,
       query_timeout: 1800,
       keepAlive: true,

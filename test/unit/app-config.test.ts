@@ -9,6 +9,16 @@ describe('loadConfig', () => {
     expect(config.dataDir).toMatch(/\.data$/);
   });
 
+  it('sizes each worker\'s connection pool for the number of workers unless DATABASE_POOL_SIZE says otherwise', () => {
+    expect(loadConfig({ WORKERS: '1' }).databasePoolSize).toBe(10);
+    expect(loadConfig({ WORKERS: '2' }).databasePoolSize).toBe(10);
+    expect(loadConfig({ WORKERS: '8' }).databasePoolSize).toBe(6);
+    expect(loadConfig({ WORKERS: '64' }).databasePoolSize).toBe(2);
+    expect(loadConfig({ WORKERS: '8', DATABASE_POOL_SIZE: '20' }).databasePoolSize).toBe(20);
+    expect(loadConfig({ WORKER_HEAP_MB: '256' }).workerHeapMb).toBe(256);
+    expect(() => loadConfig({ WORKER_HEAP_MB: '16' })).toThrow(ConfigError);
+  });
+
   it('normalizes PUBLIC_URL without its trailing slash', () => {
     expect(loadConfig({ PUBLIC_URL: 'https://auth.example.test/' }).publicUrl).toBe('https://auth.example.test');
   });
