@@ -119,6 +119,14 @@ describe('portal', () => {
     expect(script.status).toBe(200);
     expect(script.headers.get('content-type')).toMatch(/javascript/);
     expect((await app.fetch('/portal/../package.json')).status).toBe(404);
+    // Odd paths are answered, never with a server error or a file from outside the portal.
+    for (const path of ['/portal/%2e%2e/%2e%2e/package.json', '/portal/..%2f..%2fpackage.json', '/portal/%00', '/portal/%E0%A4%A', '/portal/nope.js', '/portal/app.js/']) {
+      const response = await app.fetch(path);
+      expect({ path, status: response.status }).toEqual({ path, status: expect.any(Number) });
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+      expect(await response.text()).not.toContain('"name": "token-issuer"');
+    }
   });
 
   describe('a company admin (the seed story)', () => {
@@ -187,6 +195,8 @@ describe('portal', () => {
       await page.getByRole('table', { name: 'Clients of Testkraft AS' }).getByRole('link', { name: 'PC #1' }).waitFor();
       expect(download.suggestedFilename()).toBe(`client-${clientId}.private-key.pem`);
       await shot(page, '05-client-created');
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: `${ARTIFACTS}readme.png` }); // the top of the page: the README's picture
 
       // The private key never left the browser: no request carried it.
       const keyBody = privateKeyPem.split('\n').slice(1, -2).join('');
