@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { SignJWT, importPKCS8 } from 'jose';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { decodeJwt, JWT_BEARER, TestApp, TEST_PASSWORDS, TOKEN_AUDIENCE } from '../support/test-app.js';
 
 /**
@@ -90,6 +90,14 @@ async function logIn(page: Page, username: string, password: string): Promise<vo
   await page.getByLabel('Username (e-mail)').fill(username);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+/** The name, type and business id fields of the operator's entity and party forms. */
+async function fillIdentity(form: Locator, name: string, type: string, businessId: string, businessIdType: string): Promise<void> {
+  await form.getByLabel('Name').fill(name);
+  await form.getByLabel('Type', { exact: true }).selectOption(type);
+  await form.getByLabel('Business ID', { exact: true }).fill(businessId);
+  await form.getByLabel('Business ID type').selectOption(businessIdType);
 }
 
 async function jwtBearerLogin(clientId: string, kid: string, privateKeyPem: string, sub: string): Promise<Response> {
@@ -316,22 +324,14 @@ describe('portal', () => {
       const names = await page.locator('tbody tr td:first-child').allTextContents();
       expect(names).toEqual(expect.arrayContaining(['Testkraft AS', 'Annenkraft AS', 'Kari Nordmann', 'Ola Operatør']));
 
-      const entityForm = page.locator('form', { hasText: 'New entity' });
-      await entityForm.getByLabel('Name').fill('Nyco AS');
-      await entityForm.getByLabel('Type', { exact: true }).selectOption('organisation');
-      await entityForm.getByLabel('Business ID', { exact: true }).fill('112233445');
-      await entityForm.getByLabel('Business ID type').selectOption('org');
-      await entityForm.getByRole('button', { name: 'Create entity' }).click();
+      await fillIdentity(page.locator('form', { hasText: 'New entity' }), 'Nyco AS', 'organisation', '112233445', 'org');
+      await page.getByRole('button', { name: 'Create entity' }).click();
       await page.getByRole('status').getByText(/Entity Nyco AS created/).waitFor();
       await page.getByRole('link', { name: 'Nyco AS' }).click();
       await page.getByRole('heading', { level: 1, name: 'Nyco AS' }).waitFor();
 
-      const partyForm = page.locator('form', { hasText: 'New party' });
-      await partyForm.getByLabel('Name').fill('Nyco ORG');
-      await partyForm.getByLabel('Type', { exact: true }).selectOption('organisation');
-      await partyForm.getByLabel('Business ID', { exact: true }).fill('112233445');
-      await partyForm.getByLabel('Business ID type').selectOption('org');
-      await partyForm.getByRole('button', { name: 'Create party' }).click();
+      await fillIdentity(page.locator('form', { hasText: 'New party' }), 'Nyco ORG', 'organisation', '112233445', 'org');
+      await page.getByRole('button', { name: 'Create party' }).click();
       await page.getByRole('status').getByText(/Party Nyco ORG created/).waitFor();
       const nycoOrg = (await app.api('GET', '/admin/parties?per_page=200', operatorToken)).body.items.find((party: { name: string }) => party.name === 'Nyco ORG');
       expect(nycoOrg).toMatchObject({ type: 'organisation', business_id: '112233445', status: 'active' });

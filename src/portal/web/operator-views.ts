@@ -40,6 +40,20 @@ function adminForm(context: ViewContext, heading: string, controls: Child[], sub
 
 const one = (values: Map<string, string[]>, name: string) => (values.get(name)?.[0] ?? '').trim();
 
+/** Entities and parties are both named, typed and identified by a business id of some type. */
+function identityFields(types: readonly string[], idTypes: readonly string[], idHint: string, idMaxLength: number): Child[] {
+  return [
+    field('Name', h('input', { name: 'name', required: true, maxlength: 255 })),
+    field('Type', select('type', types)),
+    field('Business ID', h('input', { name: 'business_id', required: true, maxlength: idMaxLength }), idHint),
+    field('Business ID type', select('business_id_type', idTypes)),
+  ];
+}
+
+function identityOf(values: Map<string, string[]>) {
+  return { name: one(values, 'name'), type: one(values, 'type'), business_id: one(values, 'business_id'), business_id_type: one(values, 'business_id_type') };
+}
+
 /** The operator's list of every entity, and a form for a new one. */
 export async function entitiesView(context: ViewContext): Promise<void> {
   if (!session.isOperator) {
@@ -59,15 +73,10 @@ export async function entitiesView(context: ViewContext): Promise<void> {
     adminForm(
       context,
       'New entity',
-      [
-        field('Name', h('input', { name: 'name', required: true, maxlength: 255 })),
-        field('Type', select('type', ENTITY_TYPES)),
-        field('Business ID', h('input', { name: 'business_id', required: true, maxlength: 254 }), 'org: 9 digits; email: lower case; pid: e.g. PNOEE-30110100103'),
-        field('Business ID type', select('business_id_type', ENTITY_ID_TYPES)),
-      ],
+      identityFields(ENTITY_TYPES, ENTITY_ID_TYPES, 'org: 9 digits; email: lower case; pid: e.g. PNOEE-30110100103', 254),
       'Create entity',
       async (values) => {
-        const entity = await api.send<Entity>(token, 'POST', '/admin/entities', { name: one(values, 'name'), type: one(values, 'type'), business_id: one(values, 'business_id'), business_id_type: one(values, 'business_id_type') });
+        const entity = await api.send<Entity>(token, 'POST', '/admin/entities', identityOf(values));
         return `Entity ${entity.name} created with ID ${entity.id}.`;
       },
       () => entitiesView(context),
@@ -92,15 +101,10 @@ export async function operatorSections(context: ViewContext, entity: Entity, par
       adminForm(
         context,
         'New party',
-        [
-          field('Name', h('input', { name: 'name', required: true, maxlength: 255 })),
-          field('Type', select('type', PARTY_TYPES)),
-          field('Business ID', h('input', { name: 'business_id', required: true, maxlength: 64 }), 'gln: 13 digits with a GS1 check digit; org: 9 digits'),
-          field('Business ID type', select('business_id_type', PARTY_ID_TYPES)),
-        ],
+        identityFields(PARTY_TYPES, PARTY_ID_TYPES, 'gln: 13 digits with a GS1 check digit; org: 9 digits', 64),
         'Create party',
         async (values) => {
-          const party = await api.send<Party>(token, 'POST', '/admin/parties', { entity_id: entity.id, name: one(values, 'name'), type: one(values, 'type'), business_id: one(values, 'business_id'), business_id_type: one(values, 'business_id_type') });
+          const party = await api.send<Party>(token, 'POST', '/admin/parties', { entity_id: entity.id, ...identityOf(values) });
           return `Party ${party.name} created with ID ${party.id}.`;
         },
         reload,
