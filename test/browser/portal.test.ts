@@ -92,6 +92,14 @@ async function logIn(page: Page, username: string, password: string): Promise<vo
   await page.getByRole('button', { name: 'Log in' }).click();
 }
 
+/** Ola logs in and acts for the FIS operator party: the operator's home, the list of entities. */
+async function operatorLogIn(page: Page): Promise<void> {
+  await page.goto(`${app.baseUrl}/portal/`);
+  await logIn(page, 'ola@fiso.test', OLA_PASSWORD);
+  await page.getByRole('link', { name: /flexibility information system operator/ }).click();
+  await page.getByRole('heading', { level: 1, name: 'Entities' }).waitFor();
+}
+
 /** The name, type and business id fields of the operator's entity and party forms. */
 async function fillIdentity(form: Locator, name: string, type: string, businessId: string, businessIdType: string): Promise<void> {
   await form.getByLabel('Name').fill(name);
@@ -317,10 +325,7 @@ describe('portal', () => {
   it('lets the operator see every entity and create entities, parties and memberships', async () => {
     const { context, page } = await newPage();
     try {
-      await page.goto(`${app.baseUrl}/portal/`);
-      await logIn(page, 'ola@fiso.test', OLA_PASSWORD);
-      await page.getByRole('link', { name: /flexibility information system operator/ }).click();
-      await page.getByRole('heading', { level: 1, name: 'Entities' }).waitFor();
+      await operatorLogIn(page);
       const names = await page.locator('tbody tr td:first-child').allTextContents();
       expect(names).toEqual(expect.arrayContaining(['Testkraft AS', 'Annenkraft AS', 'Kari Nordmann', 'Ola Operatør']));
 
@@ -359,10 +364,7 @@ describe('portal', () => {
     await app.adminCreate('/admin/entities', { name: hostile, type: 'organisation', business_id: '998877665', business_id_type: 'org' });
     const { context, page } = await newPage();
     try {
-      await page.goto(`${app.baseUrl}/portal/`);
-      await logIn(page, 'ola@fiso.test', OLA_PASSWORD);
-      await page.getByRole('link', { name: /flexibility information system operator/ }).click();
-      await page.getByRole('heading', { level: 1, name: 'Entities' }).waitFor();
+      await operatorLogIn(page);
       await page.getByRole('link', { name: hostile }).waitFor();
       expect(await page.locator('main img').count()).toBe(0);
       expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
