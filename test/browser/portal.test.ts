@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { SignJWT, importPKCS8 } from 'jose';
@@ -15,6 +15,7 @@ import { decodeJwt, JWT_BEARER, TestApp, TEST_PASSWORDS, TOKEN_AUDIENCE } from '
  */
 
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/portal/', import.meta.url));
+const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const KARI_PASSWORD = TEST_PASSWORDS[5];
 const OLA_PASSWORD = TEST_PASSWORDS[6];
@@ -50,7 +51,8 @@ beforeAll(async () => {
   await app.adminCreate('/admin/party-memberships', { entity_id: ola.id, party_id: world.operatorParty.id, scopes: ['manage:auth', 'manage:data'] });
   await setCredentials(ola.id, 'ola@fiso.test', OLA_PASSWORD);
 
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium), as .ci/run does`);
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 }, 60_000);
 
 afterAll(async () => {
@@ -316,6 +318,37 @@ describe('portal', () => {
       for (let presses = 0; presses < 10 && !(await page.evaluate(() => document.activeElement?.classList.contains('choice'))); presses += 1) await page.keyboard.press('Tab');
       await page.keyboard.press('Enter');
       await page.getByRole('heading', { level: 1, name: 'Testkraft AS' }).waitFor();
+      expect(problemsOf(page)).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('sends her back to the parties when the party\'s token runs out, and revokes both tokens when she logs out', async () => {
+    const { context, page } = await newPage();
+    try {
+      await page.clock.install();
+      await page.goto(`${app.baseUrl}/portal/`);
+      const login = page.waitForResponse((response) => response.url().endsWith('/api/v1/registrant/auth/token') && response.status() === 201);
+      await logIn(page, 'knor@testkraft.test', KARI_PASSWORD);
+      const registrantToken = ((await (await login).json()) as { access_token: string }).access_token;
+      const exchange = page.waitForResponse((response) => response.url().endsWith('/auth/token') && response.status() === 200);
+      await page.getByRole('link', { name: /Testkraft ORG/ }).click();
+      const actingToken = ((await (await exchange).json()) as { access_token: string }).access_token;
+      await page.getByRole('heading', { level: 1, name: 'Testkraft AS' }).waitFor();
+
+      // An hour on, the party's token is refused (revoked here, as the server's clock has not moved).
+      const revoked = await app.fetch('/auth/revoke', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: actingToken }).toString() });
+      expect(revoked.status).toBe(200);
+      await page.clock.fastForward('01:00:01');
+      await page.getByRole('link', { name: 'Audit trail' }).click();
+      await page.getByRole('alert').getByText('Your time acting for Testkraft ORG has ended. Choose the party again.').waitFor();
+      await page.getByRole('heading', { name: 'Choose a party' }).waitFor();
+
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await page.getByRole('status').getByText('You have logged out.').waitFor();
+      await page.getByRole('heading', { name: 'Log in' }).waitFor();
+      expect((await app.api('GET', '/auth/userinfo', registrantToken)).status).toBe(401);
       expect(problemsOf(page)).toEqual([]);
     } finally {
       await context.close();

@@ -59,6 +59,14 @@ const context: ViewContext = {
     replace(statusRegion);
     const message = error instanceof Error ? error.message : 'Something went wrong.';
     if (error instanceof ApiError && error.sessionEnded) {
+      const acting = session.acting;
+      if (acting !== undefined && acting.expiresAt <= Date.now() && session.person !== undefined) {
+        // Only the token for the party has run out: her own may still be good, so she picks the party again.
+        session.acting = undefined;
+        carried = `Your time acting for ${acting.party.party_name} has ended. Choose the party again.`;
+        context.navigate('#/parties');
+        return;
+      }
       session.end();
       carried = message;
       context.navigate('#/login');
