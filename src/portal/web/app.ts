@@ -9,14 +9,19 @@ import { session } from './session.js';
 
 /** What every view gets: where to draw, and how to move on or speak up. */
 export interface ViewContext {
-  readonly main: HTMLElement;
   /** Draws the page: a heading (focused, for keyboard and screen-reader users) and its content. */
   page(title: string, ...content: Child[]): void;
-  navigate(hash: string): void;
+  /** Goes to another page; `carry` is shown there (a page change clears both message regions). */
+  navigate(hash: string, carry?: Messages): void;
   /** A success message in the polite live region. */
   notify(message: string): void;
   /** An error in words in the alert region. */
   fail(error: unknown): void;
+}
+
+interface Messages {
+  readonly alert?: string;
+  readonly status?: string;
 }
 
 type Route = { pattern: RegExp; needs: 'nothing' | 'person' | 'acting'; view: (context: ViewContext, ...parameters: string[]) => Promise<void> | void };
@@ -36,18 +41,18 @@ const alertRegion = document.getElementById('alert') as HTMLElement;
 const statusRegion = document.getElementById('status') as HTMLElement;
 const header = document.getElementById('session') as HTMLElement;
 
-/** An error to show on the page a failure sent her to (the hash change clears the alert region first). */
-let carried: string | undefined;
+/** What the next page shows in its message regions. */
+let carried: Messages = {};
 
 const context: ViewContext = {
-  main,
   page(title, ...content) {
     const heading = h('h1', { tabindex: '-1' }, title);
     replace(main, heading, ...content);
     document.title = `${title} · token-issuer portal`;
     heading.focus();
   },
-  navigate(hash) {
+  navigate(hash, carry = {}) {
+    carried = carry;
     if (location.hash === hash) void render();
     else location.hash = hash;
   },
@@ -63,13 +68,11 @@ const context: ViewContext = {
       if (acting !== undefined && acting.expiresAt <= Date.now() && session.person !== undefined) {
         // Only the token for the party has run out: her own may still be good, so she picks the party again.
         session.acting = undefined;
-        carried = `Your time acting for ${acting.party.party_name} has ended. Choose the party again.`;
-        context.navigate('#/parties');
+        context.navigate('#/parties', { alert: `Your time acting for ${acting.party.party_name} has ended. Choose the party again.` });
         return;
       }
       session.end();
-      carried = message;
-      context.navigate('#/login');
+      context.navigate('#/login', { alert: message });
       return;
     }
     replace(alertRegion, h('p', {}, message));
@@ -102,27 +105,30 @@ async function logOut(): Promise<void> {
   session.end();
   // Revoking the person's token also ends every token exchanged from it.
   await Promise.allSettled(tokens.map((token) => api.revoke(token)));
-  context.navigate('#/login');
-  context.notify('You have logged out.');
+  context.navigate('#/login', { status: 'You have logged out.' });
 }
 
 async function render(): Promise<void> {
+  const messages = carried;
+  carried = {};
   const hash = location.hash === '' || location.hash === '#' || location.hash === '#/' ? (session.person === undefined ? '#/login' : '#/parties') : location.hash;
   const route = ROUTES.find((candidate) => candidate.pattern.test(hash));
   if (route === undefined) {
-    context.navigate(session.person === undefined ? '#/login' : session.home);
+    context.navigate(session.person === undefined ? '#/login' : session.home, messages);
     return;
   }
   if (route.needs !== 'nothing' && session.person === undefined) {
     session.afterLogin = hash;
-    context.navigate('#/login');
+    context.navigate('#/login', messages);
     return;
   }
   if (route.needs === 'acting' && session.acting === undefined) {
     session.afterLogin = hash;
-    context.navigate('#/parties');
+    context.navigate('#/parties', messages);
     return;
   }
+  replace(alertRegion, messages.alert === undefined ? null : h('p', {}, messages.alert));
+  replace(statusRegion, messages.status ?? null);
   drawHeader();
   const parameters = route.pattern.exec(hash)!.slice(1);
   try {
@@ -133,10 +139,5 @@ async function render(): Promise<void> {
   drawHeader();
 }
 
-window.addEventListener('hashchange', () => {
-  replace(alertRegion);
-  if (carried !== undefined) replace(alertRegion, h('p', {}, carried));
-  carried = undefined;
-  void render();
-});
+window.addEventListener('hashchange', () => void render());
 void render();
