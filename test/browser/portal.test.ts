@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { SignJWT, importPKCS8 } from 'jose';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
@@ -236,8 +236,36 @@ describe('portal', () => {
       expect(decodeJwt(body.access_token)).toMatchObject({ client_id: created.clientId, entity_id: world.testkraft.id, party_id: world.sp.id, role: 'flex_service_provider', scope: 'manage:data' });
     });
 
+    it('creates a client with a pasted public key, after refusing one that is not a key, in words', async () => {
+      const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const form = page.locator('form', { hasText: 'New client' });
+      await form.getByLabel('Name', { exact: true }).fill('PC #2');
+      await form.getByLabel('read:data').check();
+      await form.getByLabel('Paste a public key you made yourself').check();
+      await form.getByRole('textbox', { name: 'Public key' }).fill('-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----');
+      await form.getByRole('button', { name: 'Create client' }).click();
+      await page.getByRole('alert').getByText(/public_key/).waitFor();
+      expect((await app.api('GET', `/admin/entity-clients?entity_id=${world.testkraft.id}`, operatorToken)).body.total).toBe(1);
+
+      await form.getByRole('textbox', { name: 'Public key' }).fill(publicKey.export({ type: 'spki', format: 'pem' }) as string);
+      await form.getByRole('button', { name: 'Create client' }).click();
+      await page.getByRole('heading', { name: 'Client “PC #2” created' }).waitFor();
+      // Nothing to download: the private key was never in the browser.
+      expect(await page.getByRole('link', { name: 'Download private key' }).count()).toBe(0);
+      const clientId = (await page.getByTestId('client-id').textContent())!;
+      const stored = await app.api('GET', `/admin/entity-clients/${clientId}`, operatorToken);
+      expect(stored.body).toMatchObject({ name: 'PC #2', scopes: ['read:data'], party_id: null });
+      const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+      const response = await jwtBearerLogin(clientId, stored.body.keys[0].kid, privateKeyPem, `no:party:gln:${world.sp.business_id}`);
+      expect(response.status).toBe(200);
+      expect(decodeJwt(((await response.json()) as { access_token: string }).access_token)).toMatchObject({ party_id: world.sp.id, scope: 'read:data' });
+      // The form is back to generating a key for the next client.
+      expect(await form.getByLabel(/Generate a key pair/).isChecked()).toBe(true);
+      expect(await form.getByRole('textbox', { name: 'Public key' }).isVisible()).toBe(false);
+    });
+
     it('rotates the key: adds a key generated in the browser, then removes the first', async () => {
-      await page.getByRole('link', { name: 'Open the client' }).click();
+      await page.getByRole('table', { name: 'Clients of Testkraft AS' }).getByRole('link', { name: 'PC #1' }).click();
       await page.getByRole('heading', { level: 1, name: 'PC #1' }).waitFor();
       await page.getByRole('button', { name: 'Add key' }).click();
       await page.getByRole('heading', { name: 'Download the private key now' }).waitFor();
@@ -278,7 +306,9 @@ describe('portal', () => {
       expect(rows[0]).toContain(created.clientId);
       expect(rows[1]).toContain('entity_client_key.remove');
       expect(rows[2]).toContain('entity_client_key.add');
-      expect(rows[3]).toContain('entity_client.create');
+      expect(rows[3]).toContain('entity_client.create'); // PC #2
+      expect(rows[4]).toContain('entity_client.create');
+      expect(rows[4]).toContain(created.clientId);
       expect(rows[0]).toContain('a person (token exchange)');
       // A company admin sees her company's changes only.
       expect(rows.every((row) => !row.includes('Annenkraft'))).toBe(true);

@@ -34,7 +34,11 @@ export async function clientView(context: ViewContext, clientId: string): Promis
           await reload();
           context.notify(`Key ${added.kid} added.`);
           // Re-rendered: the offer goes into the new page, after the reload.
-          if (privateKeyPem !== undefined) document.getElementById('key-offer')?.replaceChildren(privateKeyOffer(privateKeyPem, client.client_id, added.kid));
+          if (privateKeyPem !== undefined) {
+            const offer = privateKeyOffer(privateKeyPem, client.client_id, added.kid);
+            document.getElementById('key-offer')?.replaceChildren(offer);
+            offer.querySelector('h2')?.focus();
+          }
         } catch (error) {
           context.fail(error);
         }

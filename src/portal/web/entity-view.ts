@@ -104,6 +104,7 @@ function createClientForm(context: ViewContext, entity: Entity, parties: readonl
             public_key: publicKey,
           });
           form.reset();
+          key.reset();
           await refresh();
           created.replaceChildren(
             h('section', { class: 'card', 'aria-labelledby': 'created-heading' },

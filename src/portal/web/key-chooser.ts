@@ -8,7 +8,7 @@ let count = 0;
  * or a pasted public key. `publicKey()` gives what to send and, for a
  * generated pair, the private key to offer once after the server accepted it.
  */
-export function keyChooser(): { element: HTMLElement; publicKey(): Promise<{ publicKey: string; privateKeyPem?: string }> } {
+export function keyChooser(): { element: HTMLElement; publicKey(): Promise<{ publicKey: string; privateKeyPem?: string }>; reset(): void } {
   const generate = h('input', { type: 'radio', name: 'key_source', value: 'generate', id: `key-generate-${++count}`, checked: true });
   const paste = h('input', { type: 'radio', name: 'key_source', value: 'paste', id: `key-paste-${count}` });
   const pasted = h('textarea', { name: 'public_key', id: `key-text-${count}`, rows: 6, spellcheck: 'false', 'aria-describedby': `key-text-${count}-hint` });
@@ -35,6 +35,12 @@ export function keyChooser(): { element: HTMLElement; publicKey(): Promise<{ pub
   );
   return {
     element,
+    /** Back to generating (a form's reset fires no change event). */
+    reset() {
+      generate.checked = true;
+      pasted.value = '';
+      toggle();
+    },
     async publicKey() {
       if (paste.checked) return { publicKey: pasted.value.trim() };
       const pair = await generateClientKeyPair();

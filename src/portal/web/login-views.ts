@@ -12,6 +12,7 @@ export function loginView(context: ViewContext): void {
     'form',
     {
       class: 'card',
+      method: 'post', // never a GET with the password in the URL, should the script not run (the CSP's form-action stops it too)
       onsubmit: async (event: Event) => {
         event.preventDefault();
         submit.disabled = true;
