@@ -8,10 +8,14 @@ export class Batcher<T, R> {
   private readonly waiting: { item: T; resolve: (result: R) => void; reject: (error: unknown) => void }[] = [];
   private inFlight = 0;
 
-  /** `run` answers each item of a batch, in order. */
+  /**
+   * `run` answers each item of a batch, in order. When a batch fails with an
+   * error `failsWaiting` accepts (say, the database is unreachable), the items
+   * still waiting fail with it at once rather than each waiting its turn to fail.
+   */
   constructor(
     private readonly run: (items: T[]) => Promise<R[]>,
-    private readonly options: { maxBatch: number; maxInFlight: number },
+    private readonly options: { maxBatch: number; maxInFlight: number; failsWaiting?: (error: unknown) => boolean },
   ) {}
 
   add(item: T): Promise<R> {
@@ -29,7 +33,10 @@ export class Batcher<T, R> {
         .then(() => this.run(batch.map((entry) => entry.item)))
         .then(
           (results) => batch.forEach((entry, index) => entry.resolve(results[index])),
-          (error: unknown) => batch.forEach((entry) => entry.reject(error)),
+          (error: unknown) => {
+            const failed = this.options.failsWaiting?.(error) ? [...batch, ...this.waiting.splice(0)] : batch;
+            failed.forEach((entry) => entry.reject(error));
+          },
         )
         .finally(() => {
           this.inFlight -= 1;

@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { Batcher } from '../common/batcher.js';
 import { startPeriodicTask } from '../common/periodic-task.js';
+import { isDatabaseUnavailable } from '../database/availability.js';
 
 const PURGE_INTERVAL_MS = 60_000;
 /** Batches under way at once per process: one connection each. */
@@ -48,7 +49,12 @@ export class ReplayStore implements OnModuleInit, OnModuleDestroy {
    * shared with the logins that arrived while the previous batch was under
    * way, which cuts the socket writes and the server's per-statement work.
    */
-  private readonly claims = new Batcher<Claim, boolean>((batch) => this.claimBatch(batch), { maxBatch: 500, maxInFlight: CLAIM_BATCHES_IN_FLIGHT });
+  private readonly claims = new Batcher<Claim, boolean>((batch) => this.claimBatch(batch), {
+    maxBatch: 500,
+    maxInFlight: CLAIM_BATCHES_IN_FLIGHT,
+    // During an outage every waiting login answers 503 when the batch ahead of it fails, not a round later.
+    failsWaiting: isDatabaseUnavailable,
+  });
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.pool = new pg.Pool({

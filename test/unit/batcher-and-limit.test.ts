@@ -67,6 +67,21 @@ describe('Batcher', () => {
     for (const item of failed) await expect(item).rejects.toThrow('database gone');
     expect(await batcher.add(4)).toBe(40);
   });
+
+  it('fails the waiting items too when failsWaiting accepts the error', async () => {
+    const gate = deferred<void>();
+    const batches: number[][] = [];
+    const batcher = new Batcher<number, number>(async (items) => {
+      batches.push(items);
+      await gate.promise;
+      throw new Error(items.includes(1) ? 'unreachable' : 'bad query');
+    }, { maxBatch: 10, maxInFlight: 1, failsWaiting: (error) => (error as Error).message === 'unreachable' });
+    const outcomes = [1, 2, 3].map((item) => batcher.add(item).catch((error: Error) => error.message));
+    await tick();
+    gate.resolve();
+    expect(await Promise.all(outcomes)).toEqual(['unreachable', 'unreachable', 'unreachable']);
+    expect(batches).toEqual([[1]]); // 2 and 3 never went
+  });
 });
 
 describe('ConcurrencyLimit', () => {
