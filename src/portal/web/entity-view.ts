@@ -8,17 +8,17 @@ import { grantableScopes, session } from './session.js';
 /** An entity: its details and clients, a form for a new client; the operator also sees its parties and memberships. */
 export async function entityView(context: ViewContext, entityId: number): Promise<void> {
   const token = session.acting!.token;
+  const loadClients = () => api.get<Page<EntityClient>>(token, `/admin/entity-clients?entity_id=${entityId}&per_page=200`);
   const [entity, clients, parties] = await Promise.all([
     api.get<Entity>(token, `/admin/entities/${entityId}`),
-    api.get<Page<EntityClient>>(token, `/admin/entity-clients?entity_id=${entityId}&per_page=200`),
+    loadClients(),
     api.get<Page<Party>>(token, `/admin/parties?entity_id=${entityId}&per_page=200`),
   ]);
   const partyName = (id: number | null) => (id === null ? 'Any (named in each assertion)' : (parties.items.find((party) => party.id === id)?.name ?? `#${id}`));
   const listed = h('div', {}, clientsTable(entity, clients.items, partyName));
   const created = h('div', {});
   const refresh = async () => {
-    const latest = await api.get<Page<EntityClient>>(token, `/admin/entity-clients?entity_id=${entityId}&per_page=200`);
-    listed.replaceChildren(clientsTable(entity, latest.items, partyName));
+    listed.replaceChildren(clientsTable(entity, (await loadClients()).items, partyName));
   };
 
   context.page(
