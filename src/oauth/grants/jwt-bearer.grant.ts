@@ -9,6 +9,7 @@ import { AccessTokenIssuer, ENTITY_ROLE } from '../../tokens/access-token.js';
 import { PartyResolver } from '../party-resolver.js';
 import { ReplayStore } from '../replay-store.js';
 import type { Grant, TokenForm, TokenResponse } from './grant.js';
+import { grantedScope } from './granted-scope.js';
 
 export const MAX_ASSERTION_LIFETIME_SECONDS = 120;
 export const CLOCK_LEEWAY_SECONDS = 30;
@@ -47,11 +48,10 @@ export class JwtBearerGrant implements Grant {
 
     const clientScopes = ScopeSet.fromArray(client.scopes);
     const allowed = acting === undefined ? clientScopes : clientScopes.intersect(acting.scopes);
-    if (requested !== undefined && !allowed.coversAll(requested)) {
-      throw new OAuthError('invalid_scope', 'The requested scope exceeds what this client holds for the party');
-    }
-    const granted = requested === undefined ? allowed : allowed.intersect(requested);
-    if (granted.isEmpty) throw new OAuthError('invalid_scope', 'The client holds no scope for this party');
+    const granted = grantedScope(allowed, requested, {
+      exceeds: 'The requested scope exceeds what this client holds for the party',
+      none: 'The client holds no scope for this party',
+    });
 
     // Claimed last, so a refused login consumes nothing; a replay of a good assertion still fails here.
     const expiresAt = new Date((assertion.expiresAt + CLOCK_LEEWAY_SECONDS) * 1000);

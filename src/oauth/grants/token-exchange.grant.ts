@@ -8,6 +8,7 @@ import { DirectoryService } from '../../directory/directory.service.js';
 import { AccessTokenIssuer, type AccessTokenSubject, NoLifetimeLeftError, TOKEN_EXCHANGE_CLIENT_ID } from '../../tokens/access-token.js';
 import { RegistrantTokens } from '../../tokens/registrant-tokens.service.js';
 import type { Grant, TokenForm, TokenResponse } from './grant.js';
+import { grantedScope } from './granted-scope.js';
 
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 export const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
@@ -71,11 +72,10 @@ export class TokenExchangeGrant implements Grant {
     const acting = (await this.directory.actingParties(person.id)).find((candidate) => candidate.party.id === requested.partyId);
     if (acting === undefined) throw new OAuthError('invalid_target', NOT_ACTING);
 
-    if (requested.narrowing !== undefined && !acting.scopes.coversAll(requested.narrowing)) {
-      throw new OAuthError('invalid_scope', 'The requested scope exceeds what the subject holds for this party');
-    }
-    const granted = requested.narrowing === undefined ? acting.scopes : acting.scopes.intersect(requested.narrowing);
-    if (granted.isEmpty) throw new OAuthError('invalid_scope', 'The subject holds no scope for this party');
+    const granted = grantedScope(acting.scopes, requested.narrowing, {
+      exceeds: 'The requested scope exceeds what the subject holds for this party',
+      none: 'The subject holds no scope for this party',
+    });
 
     const { token, expiresIn } = this.issue(subject, {
       clientId: TOKEN_EXCHANGE_CLIENT_ID,
