@@ -31,15 +31,26 @@ export function replace(parent: Element, ...children: Child[]): void {
   append(parent, children);
 }
 
-let fieldCounter = 0;
+let idCounter = 0;
+
+/** An element id no other element of the page has. */
+export function uniqueId(prefix: string): string {
+  idCounter += 1;
+  return `${prefix}-${idCounter}`;
+}
 
 /** A labelled form control: the label names it, hints are tied to it by aria-describedby. */
 export function field(label: string, control: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement, hint?: string): HTMLElement {
-  fieldCounter += 1;
-  control.id ||= `field-${fieldCounter}`;
+  control.id ||= uniqueId('field');
   const hintElement = hint === undefined ? null : h('p', { class: 'hint', id: `${control.id}-hint` }, hint);
   if (hintElement !== null) control.setAttribute('aria-describedby', hintElement.id);
   return h('div', { class: 'field' }, h('label', { for: control.id }, label), hintElement, control);
+}
+
+/** A checkbox or radio button with its label beside it. */
+export function option(control: HTMLInputElement, label: string): HTMLElement {
+  control.id ||= uniqueId('option');
+  return h('div', { class: 'option' }, control, h('label', { for: control.id }, label));
 }
 
 /** A table with a caption and header cells scoped to their columns. */

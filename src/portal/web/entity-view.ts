@@ -1,6 +1,6 @@
 import { api, type Entity, type EntityClient, type Page, type Party } from './api.js';
 import type { ViewContext } from './app.js';
-import { field, formValues, h, table } from './dom.js';
+import { field, formValues, h, option, table } from './dom.js';
 import { keyChooser, privateKeyOffer } from './key-chooser.js';
 import { operatorSections } from './operator-views.js';
 import { grantableScopes, session } from './session.js';
@@ -72,10 +72,7 @@ function createClientForm(context: ViewContext, entity: Entity, parties: readonl
     {},
     h('legend', {}, 'Scopes'),
     h('p', { class: 'hint' }, 'What logins with this client may do: you can hand on only what you hold yourself.'),
-    grantableScopes(session.acting!.scopes).map((scope) => {
-      const box = h('input', { type: 'checkbox', name: 'scopes', value: scope, id: `scope-${scope.replaceAll(':', '-')}` });
-      return h('div', { class: 'option' }, box, h('label', { for: box.id }, scope));
-    }),
+    grantableScopes(session.acting!.scopes).map((scope) => option(h('input', { type: 'checkbox', name: 'scopes', value: scope }), scope)),
   );
   const key = keyChooser();
   const submit = h('button', { type: 'submit' }, 'Create client');

@@ -1,7 +1,5 @@
-import { h } from './dom.js';
+import { field, h, option } from './dom.js';
 import { generateClientKeyPair, privateKeyDownload } from './keys.js';
-
-let count = 0;
 
 /**
  * The key part of a form: a key pair generated in this browser (the default),
@@ -9,16 +7,11 @@ let count = 0;
  * generated pair, the private key to offer once after the server accepted it.
  */
 export function keyChooser(): { element: HTMLElement; publicKey(): Promise<{ publicKey: string; privateKeyPem?: string }>; reset(): void } {
-  const generate = h('input', { type: 'radio', name: 'key_source', value: 'generate', id: `key-generate-${++count}`, checked: true });
-  const paste = h('input', { type: 'radio', name: 'key_source', value: 'paste', id: `key-paste-${count}` });
-  const pasted = h('textarea', { name: 'public_key', id: `key-text-${count}`, rows: 6, spellcheck: 'false', 'aria-describedby': `key-text-${count}-hint` });
-  const pasteField = h(
-    'div',
-    { class: 'field', hidden: true },
-    h('label', { for: pasted.id }, 'Public key'),
-    h('p', { class: 'hint', id: `key-text-${count}-hint` }, 'PEM (BEGIN PUBLIC KEY) or JWK: RSA of 2048 bits or more, P-256, or Ed25519.'),
-    pasted,
-  );
+  const generate = h('input', { type: 'radio', name: 'key_source', value: 'generate', checked: true });
+  const paste = h('input', { type: 'radio', name: 'key_source', value: 'paste' });
+  const pasted = h('textarea', { name: 'public_key', rows: 6, spellcheck: 'false' });
+  const pasteField = field('Public key', pasted, 'PEM (BEGIN PUBLIC KEY) or JWK: RSA of 2048 bits or more, P-256, or Ed25519.');
+  pasteField.hidden = true;
   const toggle = () => {
     pasteField.hidden = !paste.checked;
     pasted.required = paste.checked;
@@ -29,8 +22,8 @@ export function keyChooser(): { element: HTMLElement; publicKey(): Promise<{ pub
     'fieldset',
     {},
     h('legend', {}, 'Key'),
-    h('div', { class: 'option' }, generate, h('label', { for: generate.id }, 'Generate a key pair in this browser (ES256). You download the private key once; it is never sent to the server.')),
-    h('div', { class: 'option' }, paste, h('label', { for: paste.id }, 'Paste a public key you made yourself')),
+    option(generate, 'Generate a key pair in this browser (ES256). You download the private key once; it is never sent to the server.'),
+    option(paste, 'Paste a public key you made yourself'),
     pasteField,
   );
   return {
