@@ -1,4 +1,4 @@
-import { type DynamicModule, Global, type LoggerService, Module } from '@nestjs/common';
+import { type DynamicModule, type LoggerService, Module } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { AppConfig } from '../config/app-config.js';

@@ -146,8 +146,9 @@ async function argon2PerSecond(parallel) {
 }
 
 /** Rows in used_assertions: every JWT-bearer login must have stored its jti. */
+let databaseUrl;
 async function storedJtis() {
-  const url = process.env.DATABASE_URL ?? (await connectOrStartEmbedded(dataDir, PORT + 1)).url;
+  const url = (databaseUrl ??= process.env.DATABASE_URL ?? (await connectOrStartEmbedded(dataDir, PORT + 1)).url);
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
