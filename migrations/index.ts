@@ -4,6 +4,21 @@ import { AuditTrail1764000000000 } from './1764000000000-audit-trail.js';
 import { RevokedTokens1764100000000 } from './1764100000000-revoked-tokens.js';
 import { SigningKeyStates1764200000000 } from './1764200000000-signing-key-states.js';
 import { DirectoryChangeNotifications1764300000000 } from './1764300000000-directory-change-notifications.js';
+import { LoginThrottleAdmission1764400000000 } from './1764400000000-login-throttle-admission.js';
+import { SealedSigningKeys1764500000000 } from './1764500000000-sealed-signing-keys.js';
+import { RevocationSubjects1764600000000 } from './1764600000000-revocation-subjects.js';
+import { OperatorAndCredentialCustody1764700000000 } from './1764700000000-operator-and-credential-custody.js';
 
 /** Every migration, in order. TypeORM runs those not yet recorded in the `migrations` table. */
-export const MIGRATIONS = [Foundation1763800000000, Registrant1763900000000, AuditTrail1764000000000, RevokedTokens1764100000000, SigningKeyStates1764200000000, DirectoryChangeNotifications1764300000000];
+export const MIGRATIONS = [
+  Foundation1763800000000,
+  Registrant1763900000000,
+  AuditTrail1764000000000,
+  RevokedTokens1764100000000,
+  SigningKeyStates1764200000000,
+  DirectoryChangeNotifications1764300000000,
+  LoginThrottleAdmission1764400000000,
+  SealedSigningKeys1764500000000,
+  RevocationSubjects1764600000000,
+  OperatorAndCredentialCustody1764700000000,
+];

@@ -10,7 +10,7 @@ import { AppLogger, registerRequestLogging } from './common/logging.js';
 import { registerSecurityHeaders } from './common/security-headers.js';
 import { Metrics } from './health/metrics.service.js';
 import { rawClientErrorResponse, sendProtocolError } from './common/protocol-exception.filter.js';
-import type { AppConfig } from './config/app-config.js';
+import { type AppConfig, fastifyTrustProxy } from './config/app-config.js';
 import { servePortal } from './portal/portal.js';
 
 /** Largest request body accepted (413 above it): ample for keys, certificates and assertions. */
@@ -22,7 +22,9 @@ export async function createApp(config: AppConfig, databaseUrl: string, extraMod
     AppModule.forRoot(config, databaseUrl, extraModules),
     new FastifyAdapter({
       bodyLimit: BODY_LIMIT_BYTES,
-      trustProxy: config.trustProxy,
+      // Fastify turns Node's request timeout off by default: a request trickled in slowly must not hold a worker.
+      requestTimeout: 10_000,
+      trustProxy: fastifyTrustProxy(config.trustProxy),
       // Errors Fastify meets before routing (bad URL, over-long path parameter) get the same shapes as the rest.
       frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => sendProtocolError(error, request, reply),
       clientErrorHandler: (error: Error & { code?: string; statusCode?: number }, socket) => {

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../database/availability.js';
+import { QueueFullError } from './concurrency-limit.js';
 import { BearerTokenError, OAuthError, ProblemError, RegistrantError } from './protocol-errors.js';
 
 const TOKEN_ENDPOINT = '/auth/token';
@@ -40,8 +41,10 @@ function toProtocolError(exception: unknown, path: string, logger: Logger): Prot
   if (exception instanceof OAuthError || exception instanceof BearerTokenError || exception instanceof ProblemError || exception instanceof RegistrantError) {
     return exception;
   }
-  if (isDatabaseUnavailable(exception)) {
-    logger.warn(`database unavailable: ${(exception as Error).message}`);
+  // An unreachable database is the service down, a full password-hashing queue it busy: either way, retry shortly.
+  const databaseDown = isDatabaseUnavailable(exception);
+  if (databaseDown || exception instanceof QueueFullError) {
+    if (databaseDown) logger.warn(`database unavailable: ${(exception as Error).message}`);
     if (path === TOKEN_ENDPOINT) return new OAuthError('temporarily_unavailable', 'The service is temporarily unavailable; retry shortly', 503);
     if (path.startsWith(REGISTRANT_API)) return RegistrantError.http(503, 'The service is temporarily unavailable; retry shortly');
     return new ProblemError(503, titleOf(503), 'The service is temporarily unavailable; retry shortly');

@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -32,19 +33,33 @@ export interface AppConfig {
   /** Earlier secrets: tokens under them still verify, none are issued. */
   readonly tokenSecretsPrevious: readonly string[];
   readonly registrantTokenTtlSeconds: number;
+  /** Live individual revocations one client or entity may hold; one more revokes all its tokens issued so far instead. */
+  readonly revocationSubjectBudget: number;
+  /** Revocations kept in memory; beyond, those not in memory are looked up in the database. */
+  readonly revocationMemoryMax: number;
   readonly loginThrottle: {
+    /** Failures of one username from one address before a lockout of that pair… */
     readonly maxFailures: number;
+    /** …of one username from addresses it has not logged in from before… */
+    readonly userMaxFailures: number;
+    /** …and from one address across usernames, not counting known pairs. */
+    readonly addressMaxFailures: number;
     readonly windowSeconds: number;
     /** First lockout; each further lockout of the same key doubles it, up to maxLockoutSeconds. */
     readonly lockoutSeconds: number;
     readonly maxLockoutSeconds: number;
+    /** A successful login makes its username and address a known pair for this long. */
+    readonly knownAddressDays: number;
   };
   /** Trust anchors for eID certificates; empty means certificate logins are refused. */
   readonly eidTrustedCas: readonly X509Certificate[];
   /** Browser origins allowed by CORS; empty means CORS is closed. */
   readonly corsOrigins: readonly string[];
-  /** Fastify's trustProxy: whether X-Forwarded-For names the client address (for throttling). */
-  readonly trustProxy: boolean;
+  /**
+   * Who may name the client address (for throttling) in X-Forwarded-For: nobody (false),
+   * that many proxy hops in front of the service, or the proxies with these addresses and CIDR ranges.
+   */
+  readonly trustProxy: false | number | readonly string[];
   readonly bootstrapOperator:
     | { readonly clientId: string; readonly publicKey: RegisteredPublicKey; readonly name: string }
     | undefined;
@@ -117,14 +132,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     tokenSecret: parseTokenSecret(value('TOKEN_SECRET'), databaseUrl, problems),
     tokenSecretsPrevious: parsePreviousSecrets(value('TOKEN_SECRETS_PREVIOUS'), problems),
     registrantTokenTtlSeconds: integer('REGISTRANT_TOKEN_TTL', 7200, 60, 86400),
+    revocationSubjectBudget: integer('REVOCATION_SUBJECT_BUDGET', 1000, 1, 1_000_000),
+    revocationMemoryMax: integer('REVOCATION_MEMORY_MAX', 200_000, 100, 10_000_000),
     loginThrottle: {
       maxFailures: integer('LOGIN_THROTTLE_MAX_FAILURES', 5, 1, 1000),
+      userMaxFailures: integer('LOGIN_THROTTLE_USER_MAX_FAILURES', 20, 1, 10000),
+      addressMaxFailures: integer('LOGIN_THROTTLE_ADDRESS_MAX_FAILURES', 100, 1, 100000),
       windowSeconds: integer('LOGIN_THROTTLE_WINDOW', 900, 1, 86400),
       lockoutSeconds: integer('LOGIN_THROTTLE_LOCKOUT', 900, 1, 86400),
       maxLockoutSeconds: integer('LOGIN_THROTTLE_MAX_LOCKOUT', 86400, 1, 604800),
+      knownAddressDays: integer('LOGIN_THROTTLE_KNOWN_ADDRESS_DAYS', 30, 1, 365),
     },
     eidTrustedCas: parseTrustedCas(value('EID_TRUSTED_CA_FILE'), problems),
-    trustProxy: parseBoolean('TRUST_PROXY', value('TRUST_PROXY'), problems),
+    trustProxy: parseTrustProxy(value('TRUST_PROXY'), problems),
     corsOrigins: parseOrigins(value('CORS_ORIGINS'), problems),
     bootstrapOperator: parseBootstrap(env, value, problems),
   };
@@ -184,11 +204,46 @@ function parseOrigins(raw: string | undefined, problems: string[]): string[] {
   return origins;
 }
 
-function parseBoolean(name: string, raw: string | undefined, problems: string[]): boolean {
-  if (raw === undefined || raw === 'false' || raw === '0') return false;
-  if (raw === 'true' || raw === '1') return true;
-  problems.push(`${name} must be true or false (got "${raw}")`);
-  return false;
+const MAX_PROXY_HOPS = 10;
+
+/** `true` is refused: it would trust every X-Forwarded-For entry, and clients write those themselves. */
+function parseTrustProxy(raw: string | undefined, problems: string[]): AppConfig['trustProxy'] {
+  if (raw === undefined || raw.toLowerCase() === 'false') return false;
+  if (raw.toLowerCase() === 'true') {
+    problems.push(`TRUST_PROXY=true would let any client choose its address through X-Forwarded-For: name the proxies' addresses or CIDR ranges (e.g. 10.0.0.5,fd00::/8), or the number of proxy hops in front of the service (1 to ${MAX_PROXY_HOPS})`);
+    return false;
+  }
+  if (/^[0-9]+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops === 0) return false;
+    if (hops <= MAX_PROXY_HOPS) return hops;
+    problems.push(`TRUST_PROXY as a number of proxy hops must be from 1 to ${MAX_PROXY_HOPS} (got "${raw}")`);
+    return false;
+  }
+  const proxies = raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  for (const entry of proxies.length === 0 ? [raw] : proxies.filter((proxy) => !isAddressOrRange(proxy))) {
+    problems.push(`TRUST_PROXY must be false, a number of proxy hops, or the proxies' IP addresses or CIDR ranges (not /0), separated by commas (got "${entry}")`);
+  }
+  return proxies;
+}
+
+/** An IPv4 or IPv6 address, optionally with a prefix length; /0 would trust every address. */
+function isAddressOrRange(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/');
+  const version = address.includes('%') ? 0 : isIP(address); // no zone ids: proxy-addr cannot match them
+  if (version === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^[0-9]{1,3}$/.test(prefix) && Number(prefix) >= 1 && Number(prefix) <= (version === 4 ? 32 : 128));
+}
+
+/**
+ * TRUST_PROXY in the form Fastify takes. Fastify (5.12) no longer reads
+ * X-Forwarded-For under a numeric trustProxy, so a hop count becomes a
+ * function of the hop: the socket's peer and the next hops - 1 entries from
+ * the right are proxies, and the entry left of them is the client.
+ */
+export function fastifyTrustProxy(trust: AppConfig['trustProxy']): false | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return trust === false ? false : [...trust];
 }
 
 function parsePublicUrl(raw: string, problems: string[]): string {

@@ -2,17 +2,43 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import { InjectDataSource } from '@nestjs/typeorm';
 import { startPeriodicTask } from '../common/periodic-task.js';
 import type { DataSource } from 'typeorm';
+import { RegistrantError } from '../common/protocol-errors.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { normalizeUsername } from './username.js';
 
 const PURGE_INTERVAL_MS = 10 * 60_000;
+/** Pending attempts stop counting this long after their key's last admission: their process may have died. */
+const PENDING_EXPIRY_SECONDS = 60;
+
+/** A key an attempt is charged to, and the failures it allows within the window. */
+interface ThrottleKey {
+  readonly key: string;
+  readonly limit: number;
+}
+
+/** An admitted attempt: the keys it was charged to. Settle it exactly once. */
+export interface LoginTicket {
+  readonly username: string;
+  readonly address: string;
+  readonly keys: readonly ThrottleKey[];
+}
+
+/** `released`: no verdict was reached (the hash queue was full, the database failed). */
+export type LoginOutcome = 'success' | 'failure' | 'released';
 
 /**
- * Throttles failed logins per username and per client address, in Postgres
- * so that it holds across replicas. After `maxFailures` failures within
- * `windowSeconds`, a key is locked for `lockoutSeconds`, doubled for each
- * earlier lockout up to `maxLockoutSeconds`. A lock refuses even a correct
- * password. A success clears the username's record.
+ * Throttles password logins in Postgres, so that it holds across replicas.
+ * An attempt is admitted before any hashing and charged to its keys: the
+ * username-address pair, the username and the address; or the pair alone
+ * when the username logged in from that address within `knownAddressDays`,
+ * so that neither a locked username nor a locked shared address shuts a
+ * person out where she has logged in before. A key admits while its
+ * failures in the window plus its attempts in flight stay under its limit,
+ * so concurrent guesses cannot all slip past one check. A key whose
+ * failures reach its limit is locked for `lockoutSeconds`, doubled for each
+ * earlier lockout up to `maxLockoutSeconds`; a lock refuses even a correct
+ * password. A success clears the failures of its pair and username.
  */
 @Injectable()
 export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
@@ -24,65 +50,61 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
-  /** Seconds until every key is free again (0 when none is locked), and which keys have a record at all. */
-  async check(keys: readonly string[]): Promise<{ readonly retryAfter: number; readonly recorded: ReadonlySet<string> }> {
-    const rows: { key: string; wait: number | null }[] = await this.dataSource.query(
-      `SELECT key, CASE WHEN locked_until > now() THEN ceil(extract(epoch FROM locked_until - now()))::int END AS wait
-         FROM login_throttles WHERE key = ANY($1)`,
-      [keys],
-    );
-    return { retryAfter: Math.max(0, ...rows.map((row) => row.wait ?? 0)), recorded: new Set(rows.map((row) => row.key)) };
+  /** Charges an attempt to its keys, or throws RegistrantError.throttled (429) having charged nothing. */
+  async admit(username: string, address: string): Promise<LoginTicket> {
+    const { maxFailures, userMaxFailures, addressMaxFailures, windowSeconds, knownAddressDays } = this.config.loginThrottle;
+    const normalized = normalizeUsername(username);
+    const keys: ThrottleKey[] = [
+      { key: `pair:${normalized}|${address}`, limit: maxFailures }, // first: a known pair's only key
+      { key: `user:${normalized}`, limit: userMaxFailures },
+      { key: `addr:${address}`, limit: addressMaxFailures },
+    ];
+    // The statement locks only rows that exist: the first attempt on a key creates its row and tries again.
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const [verdict]: { missing: string[]; retry_after: number | null; charged: string[] }[] = await this.dataSource.query(ADMIT, [
+        keys.map(({ key }) => key), keys.map(({ limit }) => limit), normalized, address, knownAddressDays, windowSeconds,
+      ]);
+      if (verdict.retry_after !== null) throw RegistrantError.throttled(verdict.retry_after);
+      if (verdict.missing.length === 0) return { username: normalized, address, keys: keys.filter(({ key }) => verdict.charged.includes(key)) };
+      await this.dataSource.query('INSERT INTO login_throttles (key) SELECT unnest($1::text[]) ORDER BY 1 ON CONFLICT (key) DO NOTHING', [verdict.missing]);
+    }
+    throw new Error('login throttle rows vanished while admitting an attempt'); // only if they are deleted as fast as they are made
   }
 
-  /** Counts a failure against each key, locking those that reach the limit. */
-  async recordFailure(keys: readonly string[]): Promise<void> {
-    const { maxFailures, windowSeconds, lockoutSeconds, maxLockoutSeconds } = this.config.loginThrottle;
-    await this.dataSource.transaction(async (tx) => {
-      for (const key of [...keys].sort()) {
-        // Row lock per key: concurrent failures count one by one and lock once.
-        await tx.query('INSERT INTO login_throttles (key) VALUES ($1) ON CONFLICT (key) DO NOTHING', [key]);
-        const [row]: { failures: number; lockouts: number; window_expired: boolean; quiet: boolean }[] = await tx.query(
-          `SELECT failures, lockouts,
-                  window_started_at < now() - make_interval(secs => $2) AS window_expired,
-                  coalesce(locked_until < now() - make_interval(secs => $3), false) AS quiet
-             FROM login_throttles WHERE key = $1 FOR UPDATE`,
-          [key, windowSeconds, maxLockoutSeconds],
-        );
-        const failures = row.window_expired ? 1 : row.failures + 1;
-        // A long quiet spell after the last lockout forgives earlier ones.
-        const lockouts = row.quiet ? 0 : row.lockouts;
-        if (failures >= maxFailures) {
-          const lockFor = Math.min(lockoutSeconds * 2 ** Math.min(lockouts, 30), maxLockoutSeconds);
-          await tx.query(
-            `UPDATE login_throttles SET failures = 0, window_started_at = now(), lockouts = $2,
-                    locked_until = now() + make_interval(secs => $3) WHERE key = $1`,
-            [key, lockouts + 1, lockFor],
-          );
-        } else {
-          await tx.query(
-            `UPDATE login_throttles SET failures = $2, lockouts = $3,
-                    window_started_at = CASE WHEN $4 THEN now() ELSE window_started_at END WHERE key = $1`,
-            [key, failures, lockouts, row.window_expired],
-          );
-        }
-      }
-    });
+  /**
+   * Ends an admitted attempt. A failure counts against each key, locking
+   * those that reach their limit; a success clears its pair's and username's
+   * failures (not its address's, nor a lock in force) and makes the pair known.
+   */
+  async settle(ticket: LoginTicket, outcome: LoginOutcome): Promise<void> {
+    const keys = ticket.keys.map(({ key }) => key);
+    if (outcome === 'released') {
+      await this.dataSource.query(RELEASE, [keys]);
+    } else if (outcome === 'failure') {
+      const { windowSeconds, lockoutSeconds, maxLockoutSeconds } = this.config.loginThrottle;
+      await this.dataSource.query(FAIL, [keys, ticket.keys.map(({ limit }) => limit), windowSeconds, lockoutSeconds, maxLockoutSeconds]);
+    } else {
+      await this.dataSource.query(SUCCEED, [keys, keys.filter((key) => !key.startsWith('addr:')), ticket.username, ticket.address]);
+    }
   }
 
-  /** Forgets the key's failures; `recorded` (from check) spares the write when there were none. */
-  async recordSuccess(key: string, recorded: ReadonlySet<string>): Promise<void> {
-    if (!recorded.has(key)) return;
-    await this.dataSource.query('DELETE FROM login_throttles WHERE key = $1 AND (locked_until IS NULL OR locked_until < now())', [key]);
-  }
-
-  /** Rows with no failures in their window and no recent lock are forgotten. */
+  /**
+   * Forgets keys with no failures in their window, no recent lock and no
+   * attempt in flight (rows in use are left for the next round), and pairs
+   * not successful within `knownAddressDays`.
+   */
   async purgeStale(): Promise<void> {
-    const { windowSeconds, maxLockoutSeconds } = this.config.loginThrottle;
+    const { windowSeconds, maxLockoutSeconds, knownAddressDays } = this.config.loginThrottle;
     await this.dataSource.query(
-      `DELETE FROM login_throttles WHERE window_started_at < now() - make_interval(secs => $1)
-         AND (locked_until IS NULL OR locked_until < now() - make_interval(secs => $2))`,
-      [windowSeconds, maxLockoutSeconds],
+      `DELETE FROM login_throttles WHERE key IN (
+         SELECT key FROM login_throttles
+          WHERE window_started_at < now() - make_interval(secs => $1)
+            AND (locked_until IS NULL OR locked_until < now() - make_interval(secs => $2))
+            AND (last_admitted_at IS NULL OR last_admitted_at < now() - make_interval(secs => $3))
+            FOR UPDATE SKIP LOCKED)`,
+      [windowSeconds, maxLockoutSeconds, PENDING_EXPIRY_SECONDS],
     );
+    await this.dataSource.query('DELETE FROM login_known_addresses WHERE last_success_at < now() - make_interval(days => $1)', [knownAddressDays]);
   }
 
   onModuleInit(): void {
@@ -93,3 +115,75 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
     this.stopPurge?.();
   }
 }
+
+// Each statement is one transaction that locks its rows in key order, so concurrent ones queue instead of deadlocking.
+const LOCKED_KEYS = 'WITH locked AS MATERIALIZED (SELECT key FROM login_throttles WHERE key = ANY($1) ORDER BY key FOR UPDATE)';
+
+/**
+ * Charges every wanted key (all three, or only the pair when known) if each
+ * is unlocked and has failures + pending < limit. Answers the keys whose rows
+ * are missing (nothing charged), the seconds to wait when a key refuses (its
+ * lock's, or 1 when it is only full of pending attempts), and the keys charged.
+ * $1 keys, $2 their limits, $3 username, $4 address, $5 known-address days, $6 window seconds.
+ */
+const ADMIT = `
+  WITH wanted AS (
+    SELECT key, lim FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS w(key, lim, n)
+     WHERE n = 1 OR NOT EXISTS (SELECT 1 FROM login_known_addresses
+                                 WHERE username = $3 AND address = $4 AND last_success_at > now() - make_interval(days => $5))
+  ), locked AS MATERIALIZED (
+    SELECT t.key, w.lim,
+           CASE WHEN t.window_started_at >= now() - make_interval(secs => $6) THEN t.failures ELSE 0 END AS failures,
+           CASE WHEN t.last_admitted_at >= now() - make_interval(secs => ${PENDING_EXPIRY_SECONDS}) THEN t.pending ELSE 0 END AS pending,
+           CASE WHEN t.locked_until > now() THEN ceil(extract(epoch FROM t.locked_until - now()))::int END AS locked_for
+      FROM login_throttles t JOIN wanted w ON w.key = t.key
+     ORDER BY t.key FOR UPDATE OF t
+  ), verdict AS (
+    SELECT array(SELECT key FROM wanted EXCEPT SELECT key FROM locked) AS missing,
+           coalesce(max(locked_for), CASE WHEN bool_or(failures + pending >= lim) THEN 1 END) AS retry_after
+      FROM locked
+  ), charged AS (
+    UPDATE login_throttles t SET pending = l.pending + 1, last_admitted_at = now()
+      FROM locked l, verdict v
+     WHERE t.key = l.key AND cardinality(v.missing) = 0 AND v.retry_after IS NULL
+    RETURNING t.key
+  )
+  SELECT missing, retry_after, array(SELECT key FROM charged) AS charged FROM verdict`;
+
+const RELEASE = `${LOCKED_KEYS}
+  UPDATE login_throttles t SET pending = greatest(t.pending - 1, 0) FROM locked l WHERE t.key = l.key`;
+
+/**
+ * A failure in the window (a new window when the old one is over); at the
+ * limit, a lock doubled per earlier lockout, which a quiet spell as long as
+ * the longest lockout forgives. $1 keys, $2 limits, $3 window, $4 lockout, $5 max lockout.
+ */
+const FAIL = `
+  WITH locked AS MATERIALIZED (
+    SELECT t.key, c.lim,
+           t.window_started_at < now() - make_interval(secs => $3) AS expired,
+           CASE WHEN t.window_started_at < now() - make_interval(secs => $3) THEN 1 ELSE t.failures + 1 END AS failures,
+           CASE WHEN t.locked_until < now() - make_interval(secs => $5) THEN 0 ELSE t.lockouts END AS lockouts
+      FROM login_throttles t JOIN unnest($1::text[], $2::int[]) AS c(key, lim) ON c.key = t.key
+     ORDER BY t.key FOR UPDATE OF t
+  )
+  UPDATE login_throttles t
+     SET pending = greatest(t.pending - 1, 0),
+         failures = CASE WHEN l.failures >= l.lim THEN 0 ELSE l.failures END,
+         window_started_at = CASE WHEN l.failures >= l.lim OR l.expired THEN now() ELSE t.window_started_at END,
+         lockouts = CASE WHEN l.failures >= l.lim THEN l.lockouts + 1 ELSE l.lockouts END,
+         locked_until = CASE WHEN l.failures >= l.lim
+                             THEN now() + make_interval(secs => least($4::float8 * 2 ^ least(l.lockouts, 30), $5))
+                             ELSE t.locked_until END
+    FROM locked l WHERE t.key = l.key`;
+
+/** $1 keys, $2 those a success clears, $3 username, $4 address. */
+const SUCCEED = `${LOCKED_KEYS}, settled AS (
+    UPDATE login_throttles t
+       SET pending = greatest(t.pending - 1, 0),
+           failures = CASE WHEN t.key = ANY($2) AND NOT coalesce(t.locked_until > now(), false) THEN 0 ELSE t.failures END,
+           lockouts = CASE WHEN t.key = ANY($2) AND NOT coalesce(t.locked_until > now(), false) THEN 0 ELSE t.lockouts END
+      FROM locked l WHERE t.key = l.key
+  )
+  INSERT INTO login_known_addresses (username, address) VALUES ($3, $4)
+      ON CONFLICT (username, address) DO UPDATE SET last_success_at = now()`;

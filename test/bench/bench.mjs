@@ -17,6 +17,8 @@ const BASE = `http://127.0.0.1:${PORT}`;
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 64;
 const PASSWORD = 'benchmark passphrase 2026';
+// The password scenario rotates through this many people: the throttle admits only a few attempts of one person from one address at once.
+const BENCH_PEOPLE = 200;
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
 const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -88,6 +90,18 @@ async function newClient(operatorToken, entityId, scopes, partyId) {
   const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const created = await admin(operatorToken, 'POST', '/admin/entity-clients', { entity_id: entityId, name: 'bench', scopes, ...(partyId ? { party_id: partyId } : {}), public_key: keys.publicKey.export({ type: 'spki', format: 'pem' }) });
   return { clientId: created.client_id, kid: created.keys[0].kid, key: createPrivateKey(keys.privateKey.export({ type: 'pkcs8', format: 'pem' })) };
+}
+
+/** BENCH_PEOPLE people with password credentials (PASSWORD), made a few at a time; returns their usernames. */
+async function benchPeople(operatorToken) {
+  const usernames = Array.from({ length: BENCH_PEOPLE }, (_, i) => `bench${i}@bench.test`);
+  for (let i = 0; i < usernames.length; i += 8) {
+    await Promise.all(usernames.slice(i, i + 8).map(async (username) => {
+      const person = await admin(operatorToken, 'POST', '/admin/entities', { name: 'Bench Person', type: 'person', business_id: username, business_id_type: 'email' });
+      await admin(operatorToken, 'PUT', `/admin/entities/${person.id}/credentials`, { username, password: PASSWORD });
+    }));
+  }
+  return usernames;
 }
 
 /** Valid Estonian personal codes (check digit computed), all distinct. */
@@ -169,18 +183,18 @@ async function main() {
   const client = await newClient(operatorToken, entity.id, ['manage:data', 'read:data'], party.id);
   const partner = await newClient(operatorToken, entity.id, ['use:registrant:eid']);
   const introspector = await newClient(operatorToken, entity.id, ['use:auth:introspect']);
-  const person = await admin(operatorToken, 'POST', '/admin/entities', { name: 'Bench Person', type: 'person', business_id: 'bench@bench.test', business_id_type: 'email' });
-  await admin(operatorToken, 'PUT', `/admin/entities/${person.id}/credentials`, { username: 'bench@bench.test', password: PASSWORD });
+  const passwordLogins = (await benchPeople(operatorToken)).map((username) => JSON.stringify({ username, password: PASSWORD }));
   const partnerToken = await token(partner.clientId, partner.key, partner.kid);
   const introspectorToken = await token(introspector.clientId, introspector.key, introspector.kid);
   const accessToken = await token(client.clientId, client.key, client.kid);
-  const registrant = await (await fetch(`${BASE}/api/v1/registrant/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench@bench.test', password: PASSWORD }) })).json();
+  const registrant = await (await fetch(`${BASE}/api/v1/registrant/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: passwordLogins[0] })).json();
 
   // Unique jtis, signed before timing starts: enough for 16,000 logins a second.
   const assertions = Array.from({ length: 16_000 * DURATION }, () => `grant_type=${encodeURIComponent(JWT_BEARER)}&assertion=${assertionFor(client.clientId, client.key, client.kid)}`);
   const idents = estonianIdents(5000).map((ident) => JSON.stringify({ ident, first_name: 'Mari', last_name: 'Maasikas' }));
   let nextAssertion = 0;
   let nextIdent = 0;
+  let nextPasswordLogin = 0;
   const form = { 'content-type': 'application/x-www-form-urlencoded' };
   const json = { 'content-type': 'application/json' };
 
@@ -190,7 +204,7 @@ async function main() {
   if (jwtBearer !== undefined) jwtBearer.jti_rows_stored = (await storedJtis()) - jtisBefore;
   scenarios.push(jwtBearer);
   scenarios.push(await drive('eid-login', { method: 'POST', path: '/api/v1/registrant/auth/token', headers: { ...json, authorization: `Bearer ${partnerToken}` }, setupRequest: (req) => ({ ...req, body: idents[nextIdent++ % idents.length] }) }));
-  scenarios.push(await drive('password-login', { method: 'POST', path: '/api/v1/registrant/auth/token', headers: json, body: JSON.stringify({ username: 'bench@bench.test', password: PASSWORD }) }));
+  scenarios.push(await drive('password-login', { method: 'POST', path: '/api/v1/registrant/auth/token', headers: json, setupRequest: (req) => ({ ...req, body: passwordLogins[nextPasswordLogin++ % passwordLogins.length] }) }));
   scenarios.push(await drive('userinfo', { method: 'GET', path: '/auth/userinfo', headers: { authorization: `Bearer ${accessToken}` } }));
   scenarios.push(await drive('introspect-registrant', { method: 'POST', path: '/auth/introspect', headers: { ...form, authorization: `Bearer ${introspectorToken}` }, body: new URLSearchParams({ token: registrant.access_token }).toString() }));
   stopService();

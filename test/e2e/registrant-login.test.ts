@@ -37,7 +37,11 @@ describe('registrant login', () => {
     const caFile = join(await mkdtemp(join(tmpdir(), 'eid-ca-')), 'ca.pem');
     await writeFile(caFile, trustedCa.pem);
     app = await TestApp.start({
-      env: { EID_TRUSTED_CA_FILE: caFile, TRUST_PROXY: 'true', LOGIN_THROTTLE_MAX_FAILURES: '3', LOGIN_THROTTLE_LOCKOUT: '60' },
+      // One proxy hop: each test names its client address in X-Forwarded-For. Every key allows 3 failures.
+      env: {
+        EID_TRUSTED_CA_FILE: caFile, TRUST_PROXY: '1', LOGIN_THROTTLE_MAX_FAILURES: '3', LOGIN_THROTTLE_USER_MAX_FAILURES: '3',
+        LOGIN_THROTTLE_ADDRESS_MAX_FAILURES: '3', LOGIN_THROTTLE_LOCKOUT: '60',
+      },
       extraModules: [PersonOnlyModule],
     });
     operatorToken = await app.accessToken(app.operator);
@@ -229,10 +233,12 @@ describe('registrant login', () => {
   describe('PUT /admin/entities/{id}/credentials', () => {
     const put = (id: number | string, body: unknown, token = operatorToken) => app.api('PUT', `/admin/entities/${id}/credentials`, token, body);
 
-    it('replaces the password: the old one stops working, the new one works', async () => {
+    it('replaces the password only when asked: the old one stops working, the new one works', async () => {
       const person = await app.adminCreate('/admin/entities', { name: 'Per Hansen', type: 'person', business_id: 'per@testkraft.test', business_id_type: 'email' });
       expect((await put(person.id, { username: 'per@testkraft.test', password: 'first password 123' })).status).toBe(204);
-      expect((await put(person.id, { username: 'per@testkraft.test', password: 'second password 456' })).status).toBe(204);
+      expect((await put(person.id, { username: 'per@testkraft.test', password: 'second password 456' })).status).toBe(409);
+      expect((await login({ username: 'per@testkraft.test', password: 'first password 123' })).status).toBe(201);
+      expect((await put(person.id, { username: 'per@testkraft.test', password: 'second password 456', replace: true })).status).toBe(204);
       expect((await login({ username: 'per@testkraft.test', password: 'first password 123' })).status).toBe(401);
       expect((await login({ username: 'per@testkraft.test', password: 'second password 456' })).status).toBe(201);
       const [row] = await app.query<{ password_hash: string }>('SELECT password_hash FROM registrant_credentials WHERE entity_id = $1', [person.id]);
