@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { generateSigningJwk } from '../crypto/signing-key-ring.js';
+import type { SigningKeySealer } from '../crypto/signing-key-sealer.js';
 import { SigningKeyRecord, type SigningKeyState } from './signing-key-record.js';
 
 /** How long validators may cache the JWKS (its Cache-Control max-age). */
@@ -14,23 +15,47 @@ export class RotationError extends Error {
   override name = 'RotationError';
 }
 
+/** A key as loaded: its record's state with the private JWK unsealed. */
+export interface LoadedSigningKey {
+  readonly kid: string;
+  readonly state: SigningKeyState;
+  readonly createdAt: Date;
+  readonly retiredAt: Date | null;
+  readonly privateJwk: Record<string, unknown>;
+}
+
 /**
  * The keys to publish, current first (it signs), then next, then retired keys
- * whose tokens may still be alive. Creates the first current key if there is none.
+ * whose tokens may still be alive. Creates the first current key if there is
+ * none. Every row left in clear (from before keys were sealed) or sealed with
+ * a previous TOKEN_SECRET is sealed with the current one, in the same
+ * transaction; a row that cannot be unsealed fails the load (SealedKeyError).
  */
-export async function loadSigningKeys(dataSource: DataSource, accessTokenTtlSeconds: number): Promise<SigningKeyRecord[]> {
+export async function loadSigningKeys(dataSource: DataSource, sealer: SigningKeySealer, accessTokenTtlSeconds: number): Promise<LoadedSigningKey[]> {
   return dataSource.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [KEY_LOCK]);
-    let keys = await tx.getRepository(SigningKeyRecord).find();
-    if (!keys.some((key) => key.state === 'current')) {
-      await insertKey(tx, 'current');
-      keys = await tx.getRepository(SigningKeyRecord).find();
+    let records = await tx.getRepository(SigningKeyRecord).find();
+    if (!records.some((key) => key.state === 'current')) {
+      await insertKey(tx, sealer, 'current');
+      records = await tx.getRepository(SigningKeyRecord).find();
     }
+    const keys: LoadedSigningKey[] = [];
+    for (const record of records) keys.push(await unsealAndReseal(tx, sealer, record));
     const cutoff = Date.now() - (accessTokenTtlSeconds + RETIREMENT_SLACK_SECONDS) * 1000;
     return keys
       .filter((key) => key.state !== 'retired' || (key.retiredAt !== null && key.retiredAt.getTime() > cutoff))
       .sort((a, b) => ORDER[a.state] - ORDER[b.state] || b.createdAt.getTime() - a.createdAt.getTime());
   });
+}
+
+async function unsealAndReseal(tx: EntityManager, sealer: SigningKeySealer, record: SigningKeyRecord): Promise<LoadedSigningKey> {
+  const { kid, state, createdAt, retiredAt, privateJwk: clear, sealedPrivateJwk: sealed } = record;
+  // The table's CHECK holds exactly one of the two.
+  const privateJwk = clear ?? sealer.unseal(sealed!, kid);
+  if (clear !== null || !sealer.isCurrent(sealed!)) {
+    await tx.getRepository(SigningKeyRecord).update({ kid }, { privateJwk: null, sealedPrivateJwk: sealer.seal(privateJwk, kid) });
+  }
+  return { kid, state, createdAt, retiredAt, privateJwk };
 }
 
 export interface RotationResult {
@@ -46,19 +71,26 @@ export interface RotationResult {
  * current, and publish a new next. The next key must have been published for
  * at least `minNextAgeSeconds` (the JWKS cache lifetime), so that no validator
  * meets a kid it has not seen. Retired keys whose tokens have all expired are
- * deleted. Every replica is told (NOTIFY) and reloads its ring.
+ * deleted. Every replica is told (NOTIFY) and reloads its ring. Keys are
+ * unsealed and sealed again as in loadSigningKeys.
  */
-export async function rotateSigningKeys(dataSource: DataSource, options: { accessTokenTtlSeconds: number; minNextAgeSeconds?: number }): Promise<RotationResult> {
+export async function rotateSigningKeys(
+  dataSource: DataSource,
+  sealer: SigningKeySealer,
+  options: { accessTokenTtlSeconds: number; minNextAgeSeconds?: number },
+): Promise<RotationResult> {
   const minNextAge = options.minNextAgeSeconds ?? JWKS_MAX_AGE_SECONDS;
   return dataSource.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [KEY_LOCK]);
     const repository = tx.getRepository(SigningKeyRecord);
     const keys = await repository.find();
+    // With the wrong TOKEN_SECRET this fails before a key that no replica could unseal is added.
+    for (const key of keys) await unsealAndReseal(tx, sealer, key);
     const next = keys.find((key) => key.state === 'next');
     const current = keys.find((key) => key.state === 'current');
     let result: RotationResult;
     if (next === undefined) {
-      result = { published: await insertKey(tx, current === undefined ? 'current' : 'next'), deleted: [] };
+      result = { published: await insertKey(tx, sealer, current === undefined ? 'current' : 'next'), deleted: [] };
     } else {
       const age = (Date.now() - next.createdAt.getTime()) / 1000;
       if (age < minNextAge) {
@@ -66,7 +98,7 @@ export async function rotateSigningKeys(dataSource: DataSource, options: { acces
       }
       if (current !== undefined) await repository.update({ kid: current.kid }, { state: 'retired', retiredAt: new Date() });
       await repository.update({ kid: next.kid }, { state: 'current' });
-      result = { promoted: next.kid, retired: current?.kid, published: await insertKey(tx, 'next'), deleted: [] };
+      result = { promoted: next.kid, retired: current?.kid, published: await insertKey(tx, sealer, 'next'), deleted: [] };
     }
     // TypeORM answers a DELETE with [rows, count].
     const [deleted] = (await tx.query(
@@ -78,9 +110,11 @@ export async function rotateSigningKeys(dataSource: DataSource, options: { acces
   });
 }
 
-async function insertKey(tx: EntityManager, state: SigningKeyState): Promise<string> {
+/** A new key, stored sealed only. */
+async function insertKey(tx: EntityManager, sealer: SigningKeySealer, state: SigningKeyState): Promise<string> {
   const jwk = generateSigningJwk();
+  const kid = jwk.kid as string;
   const repository = tx.getRepository(SigningKeyRecord);
-  await repository.save(repository.create({ kid: jwk.kid as string, privateJwk: jwk, state, retiredAt: null }));
-  return jwk.kid as string;
+  await repository.save(repository.create({ kid, privateJwk: null, sealedPrivateJwk: sealer.seal(jwk, kid), state, retiredAt: null }));
+  return kid;
 }

@@ -1,14 +1,16 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { SigningKeySealer } from '../../src/crypto/signing-key-sealer.js';
 import { rotateSigningKeys, RotationError } from '../../src/tokens/signing-key-rotation.js';
-import { decodeJwtHeader, PUBLIC_URL, TestApp } from '../support/test-app.js';
+import { decodeJwtHeader, PUBLIC_URL, TEST_TOKEN_SECRET, TestApp } from '../support/test-app.js';
 
 describe('signing-key rotation: next, current, retired', () => {
   let a: TestApp;
   let b: TestApp;
   let dataSource: DataSource;
   const TTL = 60;
+  const sealer = new SigningKeySealer(TEST_TOKEN_SECRET);
 
   beforeAll(async () => {
     a = await TestApp.start({ env: { ACCESS_TOKEN_TTL: String(TTL) } });
@@ -21,7 +23,7 @@ describe('signing-key rotation: next, current, retired', () => {
   });
 
   const kids = async (app: TestApp) => ((await app.api('GET', '/auth/jwks')).body.keys as { kid: string }[]).map((key) => key.kid);
-  const rotate = () => rotateSigningKeys(dataSource, { accessTokenTtlSeconds: TTL, minNextAgeSeconds: 0 });
+  const rotate = () => rotateSigningKeys(dataSource, sealer, { accessTokenTtlSeconds: TTL, minNextAgeSeconds: 0 });
   /** Waits (at most 1 s: replicas reload on the rotation's NOTIFY) until both replicas publish exactly `expected`. */
   async function replicasPublish(expected: string[]) {
     for (const app of [a, b]) {
@@ -71,8 +73,8 @@ describe('signing-key rotation: next, current, retired', () => {
   it('refuses to promote a next key younger than the JWKS cache lifetime', async () => {
     const before = await a.query<{ kid: string; state: string }>('SELECT kid, state FROM signing_keys ORDER BY kid');
     expect(before.some((key) => key.state === 'next')).toBe(true);
-    await expect(rotateSigningKeys(dataSource, { accessTokenTtlSeconds: TTL })).rejects.toThrow(/validators cache the JWKS for 300 s/);
-    await expect(rotateSigningKeys(dataSource, { accessTokenTtlSeconds: TTL })).rejects.toThrow(RotationError);
+    await expect(rotateSigningKeys(dataSource, sealer, { accessTokenTtlSeconds: TTL })).rejects.toThrow(/validators cache the JWKS for 300 s/);
+    await expect(rotateSigningKeys(dataSource, sealer, { accessTokenTtlSeconds: TTL })).rejects.toThrow(RotationError);
     expect(await a.query('SELECT kid, state FROM signing_keys ORDER BY kid')).toEqual(before);
   });
 });

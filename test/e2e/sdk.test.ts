@@ -5,8 +5,9 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { TokenGuard, tokenMiddleware, TokenSession, TokenSessionError, TokenVerifier, type VerifiedToken } from '../../src/sdk/index.js';
+import { SigningKeySealer } from '../../src/crypto/signing-key-sealer.js';
 import { rotateSigningKeys } from '../../src/tokens/signing-key-rotation.js';
-import { decodeJwtHeader, PUBLIC_URL, TestApp, type TestClient } from '../support/test-app.js';
+import { decodeJwtHeader, PUBLIC_URL, TEST_TOKEN_SECRET, TestApp, type TestClient } from '../support/test-app.js';
 
 describe('the client SDK against a running issuer', () => {
   let issuer: TestApp;
@@ -89,7 +90,7 @@ describe('the client SDK against a running issuer', () => {
 
     it('keeps verifying a token of each key across a full rotation cycle', async () => {
       const dataSource = issuer.app.get<DataSource>(getDataSourceToken());
-      const rotate = () => rotateSigningKeys(dataSource, { accessTokenTtlSeconds: 3600, minNextAgeSeconds: 0 });
+      const rotate = () => rotateSigningKeys(dataSource, new SigningKeySealer(TEST_TOKEN_SECRET), { accessTokenTtlSeconds: 3600, minNextAgeSeconds: 0 });
       const settle = () => new Promise((resolve) => setTimeout(resolve, 300)); // the issuer reloads on NOTIFY
       // The schedule scaled down: rotations 300 ms apart, the verifier re-reading the JWKS after 200 ms
       // (in production: rotations at least the JWKS max-age apart, 300 s, and the verifier's default cache of 300 s).
