@@ -3,13 +3,20 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { createDataSource } from './data-source.js';
 import { ENTITY_CLASSES } from './entities.js';
 import { migrateDatabase } from './migrate.js';
+import { NotificationHub } from './notification-hub.js';
 
-/** The TypeORM connection; pending migrations are applied before anything else starts. */
+/**
+ * The TypeORM connection (pending migrations are applied before anything
+ * else starts) and the process's one notification hub, on the same database.
+ */
 @Module({})
 export class DatabaseModule {
   static forRoot(options: { url: string; poolSize: number }): DynamicModule {
     return {
       module: DatabaseModule,
+      global: true,
+      providers: [{ provide: NotificationHub, useFactory: () => new NotificationHub(options.url) }],
+      exports: [NotificationHub],
       imports: [
         TypeOrmModule.forRootAsync({
           // A database that is still starting gets ~10 s; then start-up fails and the process exits 1.

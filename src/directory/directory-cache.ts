@@ -1,25 +1,35 @@
+/** How long an entry is served at most, whatever the notifications say (or fail to say). */
+export const DIRECTORY_CACHE_MAX_AGE_MS = 5000;
+
 /**
  * A bounded per-process cache that any directory change empties. Every
  * change bumps the generation; a value read from the database is stored only
  * if no change happened while it was being read, so a read racing a change
- * can never leave a stale entry behind.
+ * can never leave a stale entry behind. An entry older than the maximum age
+ * is read again: a change whose notification never arrives (a silent
+ * channel) is seen within that age.
  */
 export class DirectoryCache<K, V> {
-  private readonly entries = new Map<K, V>();
+  private readonly entries = new Map<K, { readonly value: V; readonly readAt: number }>();
 
   constructor(
     private readonly generation: () => number,
     private readonly maxEntries = 50_000,
+    private readonly maxAgeMs = DIRECTORY_CACHE_MAX_AGE_MS,
   ) {}
 
   async get(key: K, load: () => Promise<V>, cacheable: (value: V) => boolean = () => true): Promise<V> {
     const hit = this.entries.get(key);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) {
+      if (Date.now() - hit.readAt < this.maxAgeMs) return hit.value;
+      this.entries.delete(key);
+    }
     const generation = this.generation();
+    const readAt = Date.now(); // the age counts from before the read: the value may be that old already
     const value = await load();
     if (cacheable(value) && this.generation() === generation) {
       if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-      this.entries.set(key, value);
+      this.entries.set(key, { value, readAt });
     }
     return value;
   }

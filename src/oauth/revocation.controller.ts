@@ -21,7 +21,9 @@ export class RevocationService {
     const read = await this.tokens.read(tokenParameter(readForm(contentType, body)));
     if (read === null) return;
     const { jti, exp } = read.kind === 'access_token' ? read.claims : read.payload;
-    await this.revocations.revoke(jti, new Date(exp * 1000));
+    // A registered client's access token counts against that client's budget; exchanged and registrant tokens against their entity's.
+    const { clientId, entityId } = read.principal;
+    await this.revocations.revoke(jti, new Date(exp * 1000), clientId === undefined ? { kind: 'entity', entityId } : { kind: 'client', clientId });
   }
 }
 

@@ -60,6 +60,11 @@ export class Principal {
   static fromRegistrantToken(payload: RegistrantTokenPayload): Principal {
     return new Principal('registrant', payload.eid, payload.entity_id, undefined, ENTITY_ROLE, ScopeSet.EMPTY, undefined, payload.name);
   }
+
+  /** The same caller with the scope it holds now (PrincipalStanding): never wider than the token's. */
+  narrowedTo(scope: ScopeSet): Principal {
+    return new Principal(this.kind, this.subject, this.entityId, this.partyId, this.role, this.scope.intersect(scope), this.clientId, this.entityName, this.claims);
+  }
 }
 
 export interface AccessTokenSubject {
@@ -142,7 +147,7 @@ export class AccessTokenVerifier {
     const ring = this.signingKeys.ring;
     const known = this.verified.get(token);
     if (known !== undefined) {
-      if (known.ring === ring && Date.now() / 1000 < known.claims.exp) return this.isRevoked(known.claims) ? null : known.principal;
+      if (known.ring === ring && Date.now() / 1000 < known.claims.exp) return (await this.isRevoked(known.claims)) ? null : known.principal;
       this.verified.delete(token);
     }
     const principal = await this.verifyAfresh(token);
@@ -154,6 +159,7 @@ export class AccessTokenVerifier {
   }
 
   private async verifyAfresh(token: string): Promise<Principal | null> {
+    let claims: AccessTokenClaims;
     try {
       const { payload } = await jwtVerify(
         token,
@@ -170,16 +176,19 @@ export class AccessTokenVerifier {
           requiredClaims: ['exp', 'iat', 'jti', 'sub'],
         },
       );
-      if (!hasAccessTokenShape(payload) || !isScopeText(payload.scope) || this.isRevoked(payload)) return null;
-      return Principal.fromAccessToken(payload);
+      if (!hasAccessTokenShape(payload) || !isScopeText(payload.scope)) return null;
+      claims = payload;
     } catch {
       return null;
     }
+    // Outside the try: a revocation check the database cannot answer (overflow) is an outage (503), not a bad token.
+    return (await this.isRevoked(claims)) ? null : Principal.fromAccessToken(claims);
   }
 
-  /** Revoked itself, or exchanged from a registrant token that was revoked since (a logout ends both). */
-  private isRevoked(claims: AccessTokenClaims): boolean {
-    return this.revocations.isRevoked(claims.jti) || (claims.sid !== undefined && this.revocations.isRevoked(claims.sid));
+  /** Revoked itself, cut off with its client or entity, or exchanged from a registrant token that was revoked since (a logout ends both). */
+  private isRevoked(claims: AccessTokenClaims): Promise<boolean> {
+    const clientId = claims.client_id === TOKEN_EXCHANGE_CLIENT_ID ? undefined : claims.client_id;
+    return this.revocations.isRevoked({ jti: claims.jti, sid: claims.sid, clientId, entityId: claims.entity_id, issuedAt: claims.iat });
   }
 }
 

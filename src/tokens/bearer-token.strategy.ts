@@ -39,8 +39,8 @@ export class RegistrantTokenStrategy extends PassportStrategy(Strategy, 'registr
     super();
   }
 
-  validate(request: FastifyRequest): Principal {
-    const payload = this.registrantTokens.verify(extractBearerToken(request.headers.authorization));
+  async validate(request: FastifyRequest): Promise<Principal> {
+    const payload = await this.registrantTokens.verify(extractBearerToken(request.headers.authorization));
     if (payload === null) throw BearerTokenError.invalid();
     return Principal.fromRegistrantToken(payload);
   }

@@ -26,8 +26,9 @@ export class RegistrantTokens {
   }
 
   /** The payload of a valid, unexpired, unrevoked token; null otherwise. */
-  verify(token: string): RegistrantTokenPayload | null {
+  async verify(token: string): Promise<RegistrantTokenPayload | null> {
     const payload = this.codec.decode(token);
-    return payload === null || this.revocations.isRevoked(payload.jti) ? null : payload;
+    if (payload === null) return null;
+    return (await this.revocations.isRevoked({ jti: payload.jti, entityId: payload.entity_id, issuedAt: payload.iat })) ? null : payload;
   }
 }

@@ -25,7 +25,7 @@ export class TokenReader {
       const principal = await this.accessTokens.verify(token);
       return principal === null ? null : { kind: 'access_token', principal, claims: principal.claims! };
     }
-    const payload = this.registrantTokens.verify(token);
+    const payload = await this.registrantTokens.verify(token);
     return payload === null ? null : { kind: 'registrant', principal: Principal.fromRegistrantToken(payload), payload };
   }
 }

@@ -68,7 +68,7 @@ describe('directory caches across replicas', () => {
   it('reads the database while it cannot hear changes, and catches up after reconnecting', async () => {
     const client = await a.createClient(entity, ['read:data']);
     await warm(client);
-    await a.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'token-issuer directory'");
+    await a.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'token-issuer notifications'");
     await a.query('UPDATE entity_clients SET active = false WHERE client_id = $1', [client.clientId]);
     expect(await msUntil(client, 400)).toBeLessThan(1000);
   });

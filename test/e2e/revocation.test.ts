@@ -74,7 +74,7 @@ describe('POST /auth/revoke (RFC 7009) across replicas', () => {
     const token = await a.accessToken(await a.createClient(company, ['read:data']));
     const jti = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).jti as string;
     // Cut every replica's LISTEN connection, then revoke behind their backs (no NOTIFY reaches anyone).
-    await a.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'token-issuer revocations'");
+    await a.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'token-issuer notifications'");
     await a.query("INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, now() + interval '1 hour')", [jti]);
     expect(await msUntilInactive(b, token, Date.now())).toBeLessThan(2000);
     const c = await TestApp.start({ restartOf: a });

@@ -35,17 +35,20 @@ export class TestApp {
 
   /**
    * A fresh database and operator, or those of an earlier app (`restartOf`) to
-   * test a restart; `adminUrl` picks another Postgres server than the run's.
+   * test a restart; `adminUrl` picks another Postgres server than the run's;
+   * `connectTo` maps the database URL to the one the service connects with
+   * (a proxy in front of the database).
    */
-  static async start(options: { env?: Record<string, string>; restartOf?: TestApp; extraModules?: Type[]; adminUrl?: string } = {}): Promise<TestApp> {
+  static async start(options: { env?: Record<string, string>; restartOf?: TestApp; extraModules?: Type[]; adminUrl?: string; connectTo?: (databaseUrl: string) => string } = {}): Promise<TestApp> {
     const { env = {}, restartOf, extraModules = [] } = options;
     const adminUrl = options.adminUrl ?? process.env.TEST_ADMIN_DATABASE_URL;
     if (!adminUrl) throw new Error('TEST_ADMIN_DATABASE_URL is not set: run the tests through jest (global setup)');
     const databaseUrl = restartOf?.databaseUrl ?? (await TestApp.freshDatabase(adminUrl));
     const operator: TestClient = restartOf?.operator ?? { clientId: randomUUID(), privateKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, alg: 'ES256' };
+    const serviceUrl = options.connectTo?.(databaseUrl) ?? databaseUrl;
     const config = loadConfig({
       PUBLIC_URL,
-      DATABASE_URL: databaseUrl,
+      DATABASE_URL: serviceUrl,
       // Everything the service logs, at its most verbose, goes where the global teardown looks for secrets.
       LOG_LEVEL: 'debug',
       LOG_FILE: join(process.env.TEST_LOG_DIR ?? '/tmp', `${randomBytes(6).toString('hex')}.log`),
@@ -55,7 +58,7 @@ export class TestApp {
       BOOTSTRAP_OPERATOR_PUBLIC_KEY: createPublicKey(operator.privateKey).export({ type: 'spki', format: 'pem' }) as string,
       ...env,
     });
-    const app = await createApp(config, databaseUrl, extraModules);
+    const app = await createApp(config, serviceUrl, extraModules);
     await app.listen(0, '127.0.0.1');
     const { port } = app.getHttpServer().address() as { port: number };
     return new TestApp(app, `http://127.0.0.1:${port}`, databaseUrl, operator);

@@ -62,7 +62,7 @@ export class TokenExchangeGrant implements Grant {
     }
     const requested = assumeScopeOf(form.get('scope'));
 
-    const subject = this.verifySubject(subjectToken);
+    const subject = await this.verifySubject(subjectToken);
     const person = await this.directory.findEntity(subject.entity_id);
     if (person === null || person.eid !== subject.eid || person.status !== 'active') {
       throw new OAuthError('invalid_request', "The subject_token's entity is unknown or inactive");
@@ -115,8 +115,8 @@ export class TokenExchangeGrant implements Grant {
    * exchanged token must end when its subject does, so that leeway is no use.
    * RFC 8693 §2.2.2: an invalid subject token is invalid_request.
    */
-  private verifySubject(token: string): RegistrantTokenPayload {
-    const payload = this.registrantTokens.verify(token);
+  private async verifySubject(token: string): Promise<RegistrantTokenPayload> {
+    const payload = await this.registrantTokens.verify(token);
     if (payload === null || payload.exp <= Math.floor(Date.now() / 1000)) throw new OAuthError('invalid_request', INVALID_SUBJECT);
     return payload;
   }
