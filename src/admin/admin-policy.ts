@@ -1,17 +1,23 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { ProblemError } from '../common/protocol-errors.js';
-import type { ScopeSet } from '../crypto/scope.js';
+import { ScopeSet } from '../crypto/scope.js';
 import { DirectoryService } from '../directory/directory.service.js';
+import { RegistrantCredentials } from '../registrant/registrant-credentials.service.js';
 import type { Principal } from '../tokens/access-token.js';
-import { isOperator } from '../tokens/operator.js';
 
 /**
- * Who may do what in the admin API, decided here and nowhere else:
- * - the operator (a token acting for a FIS operator party) manages everything;
- * - a company admin (a token acting for entity E's own `organisation` party)
- *   manages E's clients and the credentials of E's people (persons holding a
- *   membership in one of E's parties), reads E, its parties and E's part of
- *   the audit trail, and may not give a client scopes its own token lacks;
+ * Who may do what in the admin API, decided here and nowhere else. The
+ * principal arrives narrowed to its live standing (AccessTokenGuard), so a
+ * deactivated client, entity or party, or an ended membership, has no power
+ * here whatever its token says.
+ * - the operator (a token acting for the operator party, the bootstrap's)
+ *   manages everything;
+ * - a company admin (a token acting for entity E's own `organisation`
+ *   party) manages E's clients, reads E, its parties and E's part of the
+ *   audit trail; it may never hand a client, or gain through one, scopes
+ *   its own token lacks; and it may set the login only of a person whose
+ *   every right lies within E (see assertCanSetCredentialsOf);
  * - anyone else gets 403. Every caller's token must cover manage:auth (the
  *   controllers' RequireScope).
  */
@@ -21,15 +27,16 @@ export type AdminActor =
 
 @Injectable()
 export class AdminPolicy {
-  constructor(private readonly directory: DirectoryService) {}
+  constructor(
+    private readonly directory: DirectoryService,
+    private readonly credentials: RegistrantCredentials,
+  ) {}
 
   async actorOf(principal: Principal): Promise<AdminActor> {
     if (principal.kind !== 'access_token' || principal.partyId === undefined) throw forbidden();
-    if (isOperator(principal)) return { kind: 'operator', principal };
-    if (principal.role === 'flex_organisation') {
-      const party = await this.directory.findParty(principal.partyId);
-      if (party !== null && party.type === 'organisation' && party.status === 'active') return { kind: 'company', principal, entityId: party.entityId };
-    }
+    if (principal.partyId === (await this.directory.operatorPartyId())) return { kind: 'operator', principal };
+    const party = await this.directory.findParty(principal.partyId);
+    if (party !== null && party.type === 'organisation' && party.status === 'active') return { kind: 'company', principal, entityId: party.entityId };
     throw forbidden();
   }
 
@@ -56,8 +63,49 @@ export class AdminPolicy {
     }
   }
 
-  async assertCanSetCredentialsOf(actor: AdminActor, personId: number): Promise<void> {
-    if (actor.kind === 'company' && !(await this.directory.isPersonOfEntity(personId, actor.entityId))) throw forbidden();
+  /**
+   * Adding a key to a client, reactivating it or changing its party hands
+   * its whole power to whoever holds the new key: a company admin may do it
+   * only when its own token covers every scope the client holds (otherwise
+   * an admin with manage:auth could key its entity's eID client and mint
+   * registrant tokens for anyone).
+   */
+  assertMayEmpower(actor: AdminActor, clientScopes: readonly string[]): void {
+    if (actor.kind === 'company' && !actor.principal.scope.coversAll(ScopeSet.fromArray(clientScopes))) {
+      throw ProblemError.forbidden('This client holds scopes beyond your own token: only an admin holding all of them may add its keys, reactivate it or change its party');
+    }
+  }
+
+  /**
+   * Setting or replacing a person's password login. The operator may for
+   * anyone. A company admin of E may only for a person whose every right
+   * lies within E: she owns no party, and each party she is a member of is
+   * E's (at least one). The credentials are then in E's custody, and the
+   * operator cannot give her rights elsewhere until they are replaced by the
+   * operator (assertCustodyAllows): so no company admin ever knows a login
+   * that reaches beyond its company. Call it in the transaction that writes,
+   * after lockPerson, so a concurrent membership cannot slip in between.
+   */
+  async assertCanSetCredentialsOf(actor: AdminActor, personId: number, manager?: EntityManager): Promise<void> {
+    if (actor.kind === 'operator') return;
+    const rights = await this.directory.rightsOf(personId, manager);
+    const exclusive = !rights.ownsParties && rights.memberOfPartiesOf.length > 0 && rights.memberOfPartiesOf.every((owner) => owner === actor.entityId);
+    if (!exclusive) throw forbidden();
+  }
+
+  /**
+   * Before the operator gives `entityId` a right in `ownerEntityId`'s world
+   * (a membership in its party, or a party of its own): refused while a
+   * company other than that owner holds the custody of her login. Call it
+   * in the writing transaction after lockPerson.
+   */
+  async assertCustodyAllows(entityId: number, ownerEntityId: number, manager: EntityManager): Promise<void> {
+    const custody = await this.credentials.custodyOf(entityId, manager);
+    if (custody !== null && custody !== ownerEntityId) {
+      throw ProblemError.conflict(
+        "This person's login was set by a company admin; replace her credentials as the operator first, so that no company admin knows a login with rights beyond its own company",
+      );
+    }
   }
 
   /** The entity whose objects a list may show: all (undefined) for the operator, its own for a company. */

@@ -136,9 +136,13 @@ export class UpdateEntityClientDto {
   @IsOptional() @IsArray() @ArrayMaxSize(64) @IsString({ each: true })
   scopes?: string[];
 
-  @ApiPropertyOptional({ description: 'false: refused at its next login' })
+  @ApiPropertyOptional({ description: 'false: refused at its next login, and its tokens lose their power at once' })
   @IsOptional() @IsBoolean()
   active?: boolean;
+
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'A fixed party (null: none): the client acts for it only' })
+  @IsOptional() @ValidateIf((_, value) => value !== null) @IsInt() @Min(1) @Max(MAX_ID)
+  party_id?: number | null;
 }
 
 export class AddClientKeyDto {
@@ -155,4 +159,8 @@ export class SetCredentialsDto {
   @ApiProperty({ minLength: 8, maxLength: MAX_PASSWORD_LENGTH, description: 'Not one of the 1,000 most common passwords' })
   @IsString() @Length(1, MAX_PASSWORD_LENGTH)
   password: string;
+
+  @ApiPropertyOptional({ description: 'true to replace credentials the person has already (otherwise 409)' })
+  @IsOptional() @IsBoolean()
+  replace?: boolean;
 }

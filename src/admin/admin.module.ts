@@ -4,7 +4,7 @@ import { RegistrantModule } from '../registrant/registrant.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { AdminPolicy } from './admin-policy.js';
 import { AuditEventsController } from './audit-events.controller.js';
-import { AuditTrail } from './audit/audit-trail.service.js';
+import { AuditModule } from '../audit/audit.module.js';
 import { ClientAdminService } from './client-admin.service.js';
 import { DirectoryAdminService } from './directory-admin.service.js';
 import { EntitiesController } from './entities.controller.js';
@@ -15,8 +15,8 @@ import { PartyMembershipsController } from './party-memberships.controller.js';
 
 /** The admin API: its policy, its services, the audit trail, and the operator bootstrap. */
 @Module({
-  imports: [DirectoryModule, TokensModule, RegistrantModule],
+  imports: [DirectoryModule, TokensModule, RegistrantModule, AuditModule],
   controllers: [EntitiesController, PartiesController, PartyMembershipsController, EntityClientsController, AuditEventsController],
-  providers: [AdminPolicy, AuditTrail, DirectoryAdminService, ClientAdminService, OperatorBootstrap],
+  providers: [AdminPolicy, DirectoryAdminService, ClientAdminService, OperatorBootstrap],
 })
 export class AdminModule {}

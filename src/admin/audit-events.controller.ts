@@ -5,7 +5,7 @@ import type { Principal } from '../tokens/access-token.js';
 import { AdminController } from './admin-controller.decorators.js';
 import { AdminPolicy } from './admin-policy.js';
 import { PageQueryDto } from './admin.dto.js';
-import { AuditTrail } from './audit/audit-trail.service.js';
+import { AuditTrail } from '../audit/audit-trail.service.js';
 import { pageOf } from './pagination.js';
 
 @AdminController('audit-events', 'admin: audit trail')

@@ -11,10 +11,14 @@ import { passwordProblems } from '../registrant/password-policy.js';
 import { RegistrantCredentials, UsernameTakenError } from '../registrant/registrant-credentials.service.js';
 import { normalizeUsername } from '../registrant/username.js';
 import type { Principal } from '../tokens/access-token.js';
+import { RevocationList } from '../tokens/revocation-list.service.js';
 import { changes, conflictsAs, parseKey, parseScopes, pathId } from './admin-input.js';
 import { AdminPolicy, type AdminActor } from './admin-policy.js';
 import type { AddClientKeyDto, CreateEntityClientDto, SetCredentialsDto, UpdateEntityClientDto } from './admin.dto.js';
-import { AuditTrail } from './audit/audit-trail.service.js';
+import { AuditTrail } from '../audit/audit-trail.service.js';
+
+/** Keys one client may hold: enough for rotation, few enough that trying them stays cheap. */
+export const MAX_KEYS_PER_CLIENT = 10;
 
 /**
  * Entity clients, their keys, and persons' credentials: the operator's for
@@ -30,6 +34,7 @@ export class ClientAdminService {
     private readonly policy: AdminPolicy,
     private readonly audit: AuditTrail,
     private readonly credentials: RegistrantCredentials,
+    private readonly revocations: RevocationList,
   ) {}
 
   async list(principal: Principal, page: PageRequest, entityId?: number) {
@@ -74,7 +79,15 @@ export class ClientAdminService {
       this.policy.assertMayGrant(actor, parsed);
       scopes = parsed.toArray();
     }
-    const diff = changes({ name: client.name, scopes: client.scopes, active: client.active }, { name: input.name?.trim(), scopes, active: input.active });
+    const diff = changes(
+      { name: client.name, scopes: client.scopes, active: client.active, partyId: client.partyId },
+      { name: input.name?.trim(), scopes, active: input.active, partyId: input.party_id },
+    );
+    // Reactivating or moving a client hands its power (as it will be after this change) to its key holders.
+    if (diff.after.active === true || diff.after.partyId !== undefined) this.policy.assertMayEmpower(actor, scopes ?? client.scopes);
+    if (diff.after.partyId != null && !(await this.directory.isOwnerOrMember(client.entityId, diff.after.partyId))) {
+      throw ProblemError.validation({ party_id: ['The entity neither owns this party nor is a member of it'] });
+    }
     return this.audit.audited(principal, async (tx) => {
       const changed = Object.keys(diff.after).length > 0;
       if (changed) await this.directory.updateClient(client.clientId, diff.after, tx);
@@ -89,10 +102,16 @@ export class ClientAdminService {
   }
 
   async addKey(principal: Principal, clientId: string, input: AddClientKeyDto) {
-    const { client } = await this.managedClient(principal, clientId);
+    const { actor, client } = await this.managedClient(principal, clientId);
+    this.policy.assertMayEmpower(actor, client.scopes);
     const key = parseKey(input.public_key);
     return conflictsAs('This client has this key, or a key with this kid, already', () =>
       this.audit.audited(principal, async (tx) => {
+        await this.directory.lockClient(client.clientId, tx);
+        // Each key may be tried for an assertion: a bound keeps a login's cost bounded.
+        if ((await this.directory.findClientKeys(client.clientId, tx)).length >= MAX_KEYS_PER_CLIENT) {
+          throw ProblemError.conflict(`A client holds at most ${MAX_KEYS_PER_CLIENT} keys: remove one before adding another`);
+        }
         const view = keyView(await this.directory.addClientKey(client.clientId, key, tx));
         return { result: view, change: { action: 'entity_client_key.add', targetType: 'entity_client', targetId: client.clientId, entityId: client.entityId, diff: { after: view } } };
       }),
@@ -112,10 +131,15 @@ export class ClientAdminService {
     });
   }
 
-  /** A person's username (its e-mail) and password; hashed before the transaction, which stays short. */
+  /**
+   * A person's username (its e-mail) and password; hashed before the
+   * transaction, which stays short. Replacing existing credentials must be
+   * asked for (`replace: true`) and is audited as such. Who may: AdminPolicy.
+   */
   async setCredentials(principal: Principal, entityIdText: string, input: SetCredentialsDto): Promise<void> {
     const actor = await this.policy.actorOf(principal);
     const entityId = pathId(entityIdText, 'entity');
+    // Decided before the entity is read, so a company admin cannot probe other ids; decided again under the lock.
     await this.policy.assertCanSetCredentialsOf(actor, entityId);
     const entity = await this.directory.findEntity(entityId);
     if (entity === null) throw ProblemError.notFound('No such entity');
@@ -127,15 +151,43 @@ export class ClientAdminService {
     if (passwordIssues.length > 0) problems.password = passwordIssues;
     if (Object.keys(problems).length > 0) throw ProblemError.validation(problems);
     const passwordHash = await this.credentials.hasher.hash(input.password);
+    const custody = actor.kind === 'company' ? actor.entityId : null;
     try {
       await this.audit.audited(principal, async (tx) => {
-        await this.credentials.set(entity.id, username, passwordHash, tx);
-        return { result: undefined, change: { action: 'credentials.set', targetType: 'entity', targetId: entity.id, entityId: entity.id, diff: { after: { username } } } };
+        await this.directory.lockEntity(entity.id, tx);
+        await this.policy.assertCanSetCredentialsOf(actor, entity.id, tx);
+        const existing = await this.credentials.ofEntity(entity.id, tx);
+        if (existing !== null && input.replace !== true) {
+          throw ProblemError.conflict('This person has credentials already: send "replace": true to replace them');
+        }
+        await this.credentials.set(entity.id, username, passwordHash, custody, tx);
+        const after = { username, managed_by_entity_id: custody };
+        return {
+          result: undefined,
+          change: existing === null
+            ? { action: 'credentials.set', targetType: 'entity', targetId: entity.id, entityId: entity.id, diff: { after } }
+            : { action: 'credentials.replace', targetType: 'entity', targetId: entity.id, entityId: entity.id, diff: { before: { username: existing.username, managed_by_entity_id: existing.managedByEntityId }, after } },
+        };
       });
     } catch (error) {
       if (error instanceof UsernameTakenError) throw ProblemError.conflict('This username belongs to another person');
       throw error;
     }
+  }
+
+  /**
+   * Ends every token of the client issued until now, on every replica (its
+   * next login gets fresh ones). For a client whose key may have leaked.
+   */
+  async revokeTokens(principal: Principal, clientId: string): Promise<{ client_id: string; revoked_before: string }> {
+    const { client } = await this.managedClient(principal, clientId);
+    // The revocation commits first (it must never wait on, or fail with, the trail); then it is recorded.
+    const before = await this.revocations.revokeAllOf({ kind: 'client', clientId: client.clientId });
+    await this.audit.audited(principal, async () => ({
+      result: undefined,
+      change: { action: 'entity_client.revoke_tokens', targetType: 'entity_client', targetId: client.clientId, entityId: client.entityId, diff: { after: { revoked_before: before.toISOString() } } },
+    }));
+    return { client_id: client.clientId, revoked_before: before.toISOString() };
   }
 
   /** The client, if it exists and the caller may manage it (403 for another entity's, 404 if none). */

@@ -10,12 +10,13 @@ import { PartyMembershipRecord } from '../directory/entities/party-membership-re
 import { PartyRecord } from '../directory/entities/party-record.js';
 import { entityView, membershipView, partyView } from '../directory/views.js';
 import type { Principal } from '../tokens/access-token.js';
+import { RevocationList } from '../tokens/revocation-list.service.js';
 import { changes, conflictsAs, normalizeBusinessId, parseScopes, pathId } from './admin-input.js';
 import { AdminPolicy } from './admin-policy.js';
 import type {
   CreateEntityDto, CreatePartyDto, CreatePartyMembershipDto, UpdateEntityDto, UpdatePartyDto, UpdatePartyMembershipDto,
 } from './admin.dto.js';
-import { AuditTrail } from './audit/audit-trail.service.js';
+import { AuditTrail } from '../audit/audit-trail.service.js';
 
 /** Entities, parties and memberships: the operator's to change; a company may read its own entity and parties. */
 @Injectable()
@@ -25,6 +26,7 @@ export class DirectoryAdminService {
     private readonly directory: DirectoryService,
     private readonly policy: AdminPolicy,
     private readonly audit: AuditTrail,
+    private readonly revocations: RevocationList,
   ) {}
 
   // Entities
@@ -81,6 +83,18 @@ export class DirectoryAdminService {
     });
   }
 
+  /** Ends every token of the entity issued until now (its clients' and, for a person, her own), on every replica. */
+  async revokeTokens(principal: Principal, idText: string): Promise<{ entity_id: number; revoked_before: string }> {
+    await this.policy.operator(principal);
+    const entity = await this.entityOrNotFound(idText);
+    const before = await this.revocations.revokeAllOf({ kind: 'entity', entityId: entity.id });
+    await this.audit.audited(principal, async () => ({
+      result: undefined,
+      change: { action: 'entity.revoke_tokens', targetType: 'entity', targetId: entity.id, entityId: entity.id, diff: { after: { revoked_before: before.toISOString() } } },
+    }));
+    return { entity_id: entity.id, revoked_before: before.toISOString() };
+  }
+
   // Parties
 
   async listParties(principal: Principal, page: PageRequest, entityId?: number) {
@@ -106,6 +120,9 @@ export class DirectoryAdminService {
     if ((await this.directory.findEntity(input.entity_id)) === null) throw ProblemError.validation({ entity_id: ['No such entity'] });
     return conflictsAs('A party with this business id and type exists', () =>
       this.audit.audited(principal, async (tx) => {
+        // A party of her own is a right beyond any company: not while a company admin holds her login.
+        await this.directory.lockEntity(input.entity_id, tx);
+        await this.policy.assertCustodyAllows(input.entity_id, input.entity_id, tx);
         const party = await this.directory.createParty({ entityId: input.entity_id, name: input.name.trim(), type: input.type, businessId, businessIdType: input.business_id_type, recordedBy: principal.entityId }, tx);
         const view = partyView(party, this.config.timeZone);
         return { result: view, change: { action: 'party.create', targetType: 'party', targetId: party.id, entityId: party.entityId, diff: { after: view } } };
@@ -147,6 +164,8 @@ export class DirectoryAdminService {
     if (Object.keys(problems).length > 0) throw ProblemError.validation(problems);
     return conflictsAs('This entity is a member of this party already', () =>
       this.audit.audited(principal, async (tx) => {
+        await this.directory.lockEntity(input.entity_id, tx);
+        await this.policy.assertCustodyAllows(input.entity_id, party!.entityId, tx);
         const membership = await this.directory.createMembership({ entityId: input.entity_id, partyId: input.party_id, scopes: scopes.toArray(), recordedBy: principal.entityId }, tx);
         const view = membershipView(membership, this.config.timeZone);
         return { result: view, change: { action: 'party_membership.create', targetType: 'party_membership', targetId: membership.id, entityId: party!.entityId, diff: { after: view } } };

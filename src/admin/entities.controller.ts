@@ -50,10 +50,17 @@ export class EntitiesController {
     return this.admin.updateEntity(principal, id, { status: 'inactive' });
   }
 
+  @Post(':id/revoke-tokens')
+  @HttpCode(200)
+  @ApiOkResponse({ description: '{entity_id, revoked_before}: every token of the entity (its clients\' and its person\'s) issued until then is refused on every replica within a second' })
+  revokeTokens(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
+    return this.admin.revokeTokens(principal, id);
+  }
+
   @Put(':id/credentials')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Set; the person can log in with them' })
-  @ApiConflictResponse({ description: 'The username belongs to another person' })
+  @ApiConflictResponse({ description: 'The username belongs to another person, or the person has credentials and replace was not true' })
   async setCredentials(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() body: SetCredentialsDto): Promise<void> {
     await this.clients.setCredentials(principal, id, body);
   }

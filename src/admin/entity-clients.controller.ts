@@ -44,10 +44,17 @@ export class EntityClientsController {
     return this.clients.deactivate(principal, clientId);
   }
 
+  @Post(':clientId/revoke-tokens')
+  @HttpCode(200)
+  @ApiOkResponse({ description: '{client_id, revoked_before}: every token of the client issued until then is refused on every replica within a second' })
+  revokeTokens(@CurrentPrincipal() principal: Principal, @Param('clientId') clientId: string) {
+    return this.clients.revokeTokens(principal, clientId);
+  }
+
   @Post(':clientId/keys')
   @HttpCode(201)
   @ApiCreatedResponse({ description: 'The key: kid (the JWK kid or its RFC 7638 thumbprint), kty' })
-  @ApiConflictResponse({ description: 'The client has this key already' })
+  @ApiConflictResponse({ description: 'The client has this key already, or holds 10 keys' })
   addKey(@CurrentPrincipal() principal: Principal, @Param('clientId') clientId: string, @Body() body: AddClientKeyDto) {
     return this.clients.addKey(principal, clientId, body);
   }

@@ -10,8 +10,9 @@ const BOOTSTRAP_LOCK = 724_150_003;
 
 /**
  * Makes sure, idempotently and once across replicas, that the operator's
- * entity, its FIS operator party and its client with the configured id and
- * key exist. The entity and party are keyed by the client id (business id
+ * entity, its FIS operator party (marked as the operator party) and its
+ * client with the configured id and key exist. An operator client that an
+ * admin deactivated stays inactive (logged). The entity and party are keyed by the client id (business id
  * type `uuid`), so renaming the operator never duplicates them.
  */
 @Injectable()
@@ -26,15 +27,21 @@ export class OperatorBootstrap implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const operator = this.config.bootstrapOperator;
     if (operator === undefined) return;
-    const created = await this.directory.transaction(async (tx) => {
+    const { made, warnings } = await this.directory.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK]);
       const made: string[] = [];
+      const warnings: string[] = [];
       const entity =
         (await this.directory.findEntityByBusinessId(operator.clientId, 'uuid', tx)) ??
         (made.push('entity'), await this.directory.createEntity({ name: operator.name, type: 'organisation', businessId: operator.clientId, businessIdType: 'uuid', recordedBy: 0 }, tx));
       const party =
         (await this.directory.findPartyByBusinessId(operator.clientId, OPERATOR_PARTY_TYPE, tx)) ??
         (made.push('party'), await this.directory.createParty({ entityId: entity.id, name: operator.name, type: OPERATOR_PARTY_TYPE, businessId: operator.clientId, businessIdType: 'uuid', recordedBy: 0 }, tx));
+      // This party, and no other of its type, is the operator: the configuration is the root of trust.
+      if (!party.operator) {
+        if (made.length === 0) warnings.push(`the operator is now party ${party.id} (BOOTSTRAP_OPERATOR_CLIENT_ID's); any other party lost that standing`);
+        await this.directory.markOperatorParty(party.id, tx);
+      }
 
       const client = await this.directory.findClient(operator.clientId, tx);
       if (client === null) {
@@ -44,18 +51,23 @@ export class OperatorBootstrap implements OnApplicationBootstrap {
           [operator.publicKey],
           tx,
         );
-        return made;
+        return { made, warnings };
       }
       if (client.entityId !== entity.id) throw new Error('BOOTSTRAP_OPERATOR_CLIENT_ID names a client of another entity');
-      await this.directory.updateClient(client.clientId, { scopes: OPERATOR_SCOPES.toArray(), partyId: party.id, active: true }, tx);
+      // A deactivation is an admin's decision (a leaked key, say): start-up never undoes it.
+      if (!client.active) warnings.push(`the operator client ${client.clientId} is inactive and stays so; reactivate it through the admin API if that was not meant`);
+      if (client.partyId !== party.id || ScopeSet.fromArray(client.scopes).toString() !== OPERATOR_SCOPES.toString()) {
+        await this.directory.updateClient(client.clientId, { scopes: OPERATOR_SCOPES.toArray(), partyId: party.id }, tx);
+      }
       const keys = await this.directory.findClientKeys(client.clientId, tx);
       if (!keys.some((key) => key.thumbprint === operator.publicKey.thumbprint)) {
         made.push('key');
         await this.directory.addClientKey(client.clientId, operator.publicKey, tx);
       }
-      return made;
+      return { made, warnings };
     });
+    for (const warning of warnings) this.logger.warn(`Operator bootstrap: ${warning}`);
     this.directory.invalidate();
-    this.logger.log(created.length === 0 ? 'Operator bootstrap: already in place' : `Operator bootstrap: created ${created.join(', ')}`);
+    this.logger.log(made.length === 0 ? 'Operator bootstrap: already in place' : `Operator bootstrap: created ${made.join(', ')}`);
   }
 }

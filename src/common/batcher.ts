@@ -1,3 +1,5 @@
+import { QueueFullError } from './concurrency-limit.js';
+
 /**
  * Gathers single requests into batches. Up to `maxInFlight` batches run at
  * once; whatever arrives meanwhile waits and goes together in the next one.
@@ -15,10 +17,12 @@ export class Batcher<T, R> {
    */
   constructor(
     private readonly run: (items: T[]) => Promise<R[]>,
-    private readonly options: { maxBatch: number; maxInFlight: number; failsWaiting?: (error: unknown) => boolean },
+    private readonly options: { maxBatch: number; maxInFlight: number; maxWaiting?: number; failsWaiting?: (error: unknown) => boolean },
   ) {}
 
+  /** Rejects at once with QueueFullError when `maxWaiting` items wait already: a flood costs no memory. */
   add(item: T): Promise<R> {
+    if (this.waiting.length >= (this.options.maxWaiting ?? Infinity)) return Promise.reject(new QueueFullError());
     return new Promise<R>((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
       this.next();

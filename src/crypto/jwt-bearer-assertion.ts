@@ -1,3 +1,4 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { decodeBase64Url } from './base64url.js';
 import { verifyJwsSignature } from './jws-signature.js';
 import { hasDuplicateMemberNames } from './strict-json.js';
@@ -76,32 +77,53 @@ export function parseAssertion(token: string): UnverifiedAssertion {
 }
 
 /**
+ * The one description of every refusal before the signature holds (unknown
+ * client, unknown or unnamed key, wrong key type, bad signature): nothing
+ * about a client's existence, status or keys is told to someone who cannot
+ * sign for it.
+ */
+export const UNVERIFIED_ASSERTION = 'The assertion is not signed by a registered key of an active client (a client with more than one key must name it in kid)';
+
+/**
  * Steps 2-3: verify the signature with the client's registered key, then the
  * claims. Nothing in the payload is trusted before the signature holds.
+ * `keys` null means no such client. The key is the one `kid` names, or the
+ * only one when there is one; exactly one signature is checked whatever the
+ * case (a decoy key stands in when there is no candidate), so refusals cost
+ * the same and say the same.
  */
 export async function verifyAssertion(
   assertion: UnverifiedAssertion,
-  keys: readonly RegisteredPublicKey[],
+  keys: readonly RegisteredPublicKey[] | null,
   policy: AssertionPolicy,
 ): Promise<VerifiedAssertion> {
-  const candidates = assertion.kid === undefined
-    ? keys.filter((key) => key.algorithms.includes(assertion.alg))
-    : keys.filter((key) => key.kid === assertion.kid);
-  if (candidates.length === 0) {
-    throw new AssertionError(assertion.kid === undefined
-      ? `The client has no registered key for ${assertion.alg}`
-      : 'The assertion kid does not name a key registered for this client');
-  }
+  const named = keys === null ? undefined : assertion.kid === undefined ? (keys.length === 1 ? keys[0] : undefined) : keys.find((key) => key.kid === assertion.kid);
+  const candidate = named !== undefined && named.algorithms.includes(assertion.alg) ? named : undefined;
 
   const [header, payload, signature] = assertion.token.split('.');
-  const signingInput = `${header}.${payload}`;
   const signatureBytes = decodeBase64Url(signature)!; // parseAssertion checked it
-  const verifiedBy = candidates.find((key) => key.algorithms.includes(assertion.alg) && verifyJwsSignature(assertion.alg, signingInput, signatureBytes, toKeyObject(key)));
-  if (verifiedBy === undefined) throw new AssertionError('The assertion signature is invalid');
+  const key = candidate === undefined ? decoyKey(assertion.alg) : toKeyObject(candidate);
+  const valid = verifyJwsSignature(assertion.alg, `${header}.${payload}`, signatureBytes, key);
+  if (!valid || candidate === undefined) throw new AssertionError(UNVERIFIED_ASSERTION);
 
   // The payload parseAssertion read (a JSON object without repeated members), trusted only from here on.
   const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
-  return checkClaims(claims, assertion.issuer, verifiedBy.kid, policy);
+  return checkClaims(claims, assertion.issuer, candidate.kid, policy);
+}
+
+const decoys = new Map<string, KeyObject>();
+
+/** A public key no one holds the private half of, of the kind `alg` verifies with, made once. */
+function decoyKey(alg: AssertionAlgorithm): KeyObject {
+  const type = alg === 'ES256' ? 'ec' : alg === 'EdDSA' ? 'ed25519' : 'rsa';
+  let key = decoys.get(type);
+  if (key === undefined) {
+    key = type === 'ec'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey
+      : type === 'ed25519' ? generateKeyPairSync('ed25519').publicKey : generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
+    decoys.set(type, key);
+  }
+  return key;
 }
 
 function checkClaims(claims: Record<string, unknown>, issuer: string, kid: string, policy: AssertionPolicy): VerifiedAssertion {

@@ -134,9 +134,9 @@ function fromKeyObject(key: KeyObject, kid: string | undefined): RegisteredPubli
       const bits = details.modulusLength ?? 0;
       if (bits < MIN_RSA_BITS) throw new PublicKeyError(`RSA keys must have at least ${MIN_RSA_BITS} bits`);
       if (bits > MAX_RSA_BITS) throw new PublicKeyError(`RSA keys must have at most ${MAX_RSA_BITS} bits`);
-      // An exponent of 1 makes every message its own signature; an even one is no RSA key.
-      const exponent = details.publicExponent ?? 0n;
-      if (exponent < 3n || exponent % 2n === 0n) throw new PublicKeyError('The RSA public exponent must be odd and at least 3');
+      // 65537 only: an exponent of 1 makes every message its own signature, an even one is no RSA key,
+      // and a huge one makes each verification cost what the key's holder chooses.
+      if (details.publicExponent !== 65537n) throw new PublicKeyError('The RSA public exponent must be 65537');
       keyType = 'RSA';
       break;
     }

@@ -6,7 +6,6 @@ import { DirectoryService } from '../directory/directory.service.js';
 import { partyView, type PartyView } from '../directory/views.js';
 import { AccessTokenGuard, CurrentPrincipal, RequireScope } from '../tokens/access-token.guard.js';
 import type { Principal } from '../tokens/access-token.js';
-import { isOperator } from '../tokens/operator.js';
 
 @Injectable()
 export class PartyDataService {
@@ -19,7 +18,8 @@ export class PartyDataService {
   async read(principal: Principal, idText: string): Promise<PartyView> {
     const id = /^[1-9][0-9]{0,9}$/.test(idText) ? Number(idText) : NaN;
     const party = id <= 2_147_483_647 ? await this.directory.findParty(id) : null;
-    const visible = party !== null && (isOperator(principal) || (await this.directory.isOwnerOrMember(principal.entityId, party.id)));
+    const operator = principal.partyId !== undefined && principal.partyId === (await this.directory.operatorPartyId());
+    const visible = party !== null && (operator || (await this.directory.isOwnerOrMember(principal.entityId, party.id)));
     if (!visible) throw ProblemError.notFound('No such party');
     return partyView(party!, this.config.timeZone);
   }

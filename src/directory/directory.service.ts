@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { ScopeSet } from '../crypto/scope.js';
 import { isDatabaseUnavailable } from '../database/availability.js';
-import { NotificationListener } from '../database/notification-listener.js';
+import { NotificationHub } from '../database/notification-hub.js';
 import { DirectoryCache } from './directory-cache.js';
 import { parsePublicKey, type RegisteredPublicKey } from '../crypto/public-key.js';
 import { EntityClientKeyRecord } from './entities/entity-client-key-record.js';
@@ -28,6 +28,15 @@ export interface ClientCredentials {
   readonly client: EntityClientRecord;
   readonly entity: EntityRecord;
   readonly keys: RegisteredPublicKey[];
+}
+
+/** An entity found by its personal identifier (eID logins). */
+export interface PersonByPid {
+  readonly id: number;
+  readonly eid: string;
+  readonly name: string;
+  readonly status: string;
+  readonly type: string;
 }
 
 /** A unique constraint refused a write; `constraint` names which one. */
@@ -56,59 +65,53 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 @Injectable()
 export class DirectoryService implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('DirectoryService');
   /** Names last seen, for userinfo during a database outage. */
   private readonly knownNames = new Map<string, string>();
   /**
    * Per-process caches of what logins and resources read. A trigger NOTIFYs
    * every committed change to a directory table; each notification (and a
-   * local admin change) empties them. While the listening connection is down
-   * they are bypassed, so no answer is staler than the notification delay.
+   * local admin change) empties them. While the hub is not listening they are
+   * bypassed, and no entry is served older than DirectoryCache's maximum age,
+   * so even a silent channel leaves no answer staler than that.
    */
   private generation = 0;
-  private listening = false;
-  private listener: NotificationListener | undefined;
+  private unsubscribe: (() => void) | undefined;
   private readonly clients = new DirectoryCache<string, ClientCredentials | null>(() => this.generation);
+  /** Ids that name no client, apart and smaller: random ids must not push real clients out. */
+  private readonly unknownClients = new DirectoryCache<string, null>(() => this.generation, 10_000);
   private readonly acting = new DirectoryCache<number, ActingParty[]>(() => this.generation);
   private readonly entities = new DirectoryCache<number, EntityRecord | null>(() => this.generation);
   private readonly parties = new DirectoryCache<number, PartyRecord | null>(() => this.generation);
   private readonly visibility = new DirectoryCache<string, boolean>(() => this.generation);
+  private readonly operator = new DirectoryCache<'operator', number | null>(() => this.generation, 1);
+  private readonly caches = [this.clients, this.unknownClients, this.acting, this.entities, this.parties, this.visibility, this.operator];
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly hub: NotificationHub,
+  ) {}
 
   async onModuleInit(): Promise<void> {
-    this.listener = new NotificationListener((this.dataSource.options as { url?: string }).url, [DIRECTORY_CHANNEL], 'token-issuer directory', {
+    this.unsubscribe = await this.hub.subscribe(DIRECTORY_CHANNEL, {
       onNotification: () => this.invalidate(),
-      onListening: async () => {
-        this.invalidate();
-        this.listening = true;
-      },
-      onLost: () => {
-        this.listening = false;
-        this.invalidate();
-      },
-      onError: (message) => this.logger.warn(`directory listener: ${message}`),
+      onResync: async () => this.invalidate(),
+      onLost: () => this.invalidate(),
     });
-    await this.listener.start();
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.listener?.stop();
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
   }
 
   /** Empties every cache; called on each change notification and after a local admin change. */
   invalidate(): void {
     this.generation += 1;
-    this.clients.clear();
-    this.acting.clear();
-    this.entities.clear();
-    this.parties.clear();
-    this.visibility.clear();
+    for (const cache of this.caches) cache.clear();
   }
 
   /** Through the cache while change notifications are flowing, straight from the database otherwise. */
   private cached<K, V>(cache: DirectoryCache<K, V>, key: K, load: () => Promise<V>, cacheable?: (value: V) => boolean): Promise<V> {
-    return this.listening ? cache.get(key, load, cacheable) : load();
+    return this.hub.isListening ? cache.get(key, load, cacheable) : load();
   }
 
   /**
@@ -142,14 +145,36 @@ export class DirectoryService implements OnModuleInit, OnModuleDestroy {
   async findClientCredentials(clientId: string): Promise<ClientCredentials | null> {
     if (!UUID.test(clientId)) return null; // never hand a malformed id to a uuid column
     const id = clientId.toLowerCase();
-    // Unknown ids are not cached: random ids must not fill the cache.
-    return this.cached(this.clients, id, async () => {
-      const client = await this.dataSource.getRepository(EntityClientRecord).findOne({ where: { clientId: id }, relations: { entity: true } });
-      if (client === null || client.entity === undefined) return null;
-      this.remember('entity', client.entity);
-      const keys = await this.dataSource.getRepository(EntityClientKeyRecord).find({ where: { clientId: client.clientId }, order: { createdAt: 'ASC' } });
-      return { client, entity: client.entity, keys: keys.map(toRegisteredKey) };
-    }, (value) => value !== null);
+    // Ids that name no client are cached apart, in a smaller cache: a look-up then costs the same
+    // whether or not the id exists (nothing to time), and random ids cannot push real clients out.
+    let found: ClientCredentials | null = null;
+    await this.cached(this.unknownClients, id, async () => {
+      found = await this.cached(this.clients, id, () => this.loadClientCredentials(id), (value) => value !== null);
+      return null;
+    }, () => found === null);
+    return found;
+  }
+
+  private async loadClientCredentials(id: string): Promise<ClientCredentials | null> {
+    const client = await this.dataSource.getRepository(EntityClientRecord).findOne({ where: { clientId: id }, relations: { entity: true } });
+    if (client === null || client.entity === undefined) return null;
+    this.remember('entity', client.entity);
+    const keys = await this.dataSource.getRepository(EntityClientKeyRecord).find({ where: { clientId: client.clientId }, order: { createdAt: 'ASC' } });
+    return { client, entity: client.entity, keys: keys.map(toRegisteredKey) };
+  }
+
+  /** The id of the operator party (the bootstrap's), or null while there is none. */
+  operatorPartyId(): Promise<number | null> {
+    return this.cached(this.operator, 'operator', async () => {
+      const party = await this.dataSource.getRepository(PartyRecord).findOneBy({ operator: true });
+      return party?.id ?? null;
+    });
+  }
+
+  /** Makes `partyId` the operator party, and no other. */
+  async markOperatorParty(partyId: number, manager: EntityManager): Promise<void> {
+    await manager.query('UPDATE parties SET operator = false WHERE operator AND id <> $1', [partyId]);
+    await manager.query('UPDATE parties SET operator = true WHERE id = $1 AND NOT operator', [partyId]);
   }
 
   async findEntity(id: number): Promise<EntityRecord | null> {
@@ -171,9 +196,10 @@ export class DirectoryService implements OnModuleInit, OnModuleDestroy {
 
   private async loadActingParties(entityId: number): Promise<ActingParty[]> {
     const owned = await this.dataSource.getRepository(PartyRecord).findBy({ entityId, status: 'active' });
+    // A member acts for another entity's party only while that owner is active too: deactivating a company ends its members' rights.
     const memberships = await this.dataSource
       .getRepository(PartyMembershipRecord)
-      .find({ where: { entityId, party: { status: 'active' } }, relations: { party: true } });
+      .find({ where: { entityId, party: { status: 'active', entity: { status: 'active' } } }, relations: { party: { entity: true } } });
     const ownedIds = new Set(owned.map((party) => party.id));
     for (const party of owned) this.remember('party', party);
     for (const membership of memberships) this.remember('party', membership.party);
@@ -207,27 +233,28 @@ export class DirectoryService implements OnModuleInit, OnModuleDestroy {
     return manager.getRepository(PartyRecord).findOneBy({ businessId, type });
   }
 
+  /** The entity with this ETSI personal identifier (any type: a non-person must not be taken for one). */
+  async findByPid(pid: string): Promise<PersonByPid | null> {
+    const [found]: PersonByPid[] = await this.dataSource.query(`SELECT id, eid, name, status, type FROM entities WHERE business_id = $1 AND business_id_type = 'pid'`, [pid]);
+    return found ?? null;
+  }
+
   /**
-   * The person with this ETSI personal identifier, created on first sight and
-   * renamed when the name changed, each in one statement (safe under
-   * concurrent first logins). An unchanged person is only read: a write
-   * would notify every replica to drop its caches. Null if the id belongs to
-   * a non-person.
+   * Creates the person with this ETSI personal identifier, or renames her,
+   * in one statement (safe under concurrent first logins), in the caller's
+   * transaction; says which happened. Null if the id belongs to a non-person.
    */
-  async upsertPersonByPid(pid: string, name: string): Promise<{ id: number; eid: string; name: string; status: string; created: boolean } | null> {
-    type Row = { id: number; eid: string; name: string; status: string; type: string; created: boolean };
-    const [existing]: Row[] = await this.dataSource.query(
-      `SELECT id, eid, name, status, type, false AS created FROM entities WHERE business_id = $1 AND business_id_type = 'pid'`,
-      [pid],
-    );
-    if (existing !== undefined && (existing.type !== 'person' || existing.name === name)) return existing.type === 'person' ? existing : null;
-    const [written]: Row[] = await this.dataSource.query(
-      `INSERT INTO entities (eid, name, type, business_id, business_id_type) VALUES ($1, $2, 'person', $3, 'pid')
+  async writePersonByPid(pid: string, name: string, manager: EntityManager): Promise<(PersonByPid & { created: boolean; previousName: string | null }) | null> {
+    const [written]: (PersonByPid & { created: boolean; previous_name: string | null })[] = await manager.query(
+      `WITH before AS (SELECT name FROM entities WHERE business_id = $3 AND business_id_type = 'pid')
+       INSERT INTO entities (eid, name, type, business_id, business_id_type) VALUES ($1, $2, 'person', $3, 'pid')
        ON CONFLICT (business_id, business_id_type) DO UPDATE SET name = EXCLUDED.name WHERE entities.type = 'person'
-       RETURNING id, eid, name, status, type, (xmax = 0) AS created`,
+       RETURNING id, eid, name, status, type, (xmax = 0) AS created, (SELECT name FROM before) AS previous_name`,
       [randomUUID(), name, pid],
     );
-    return written ?? null;
+    if (written === undefined) return null;
+    const { previous_name: previousName, ...person } = written;
+    return { ...person, previousName: person.created ? null : previousName };
   }
 
   /** Runs `work` in one transaction; callers pass the manager on to the create methods. */
@@ -294,6 +321,11 @@ export class DirectoryService implements OnModuleInit, OnModuleDestroy {
     return manager.getRepository(PartyMembershipRecord).findOneBy({ id });
   }
 
+  /** Locks the entity row for the rest of the transaction: changes to one person's rights and login are serialized. */
+  async lockEntity(id: number, manager: EntityManager): Promise<EntityRecord | null> {
+    return manager.getRepository(EntityRecord).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
   /** Locks the client row for the rest of the transaction: key removals are serialized per client. */
   async lockClient(clientId: string, manager: EntityManager): Promise<EntityClientRecord | null> {
     if (!UUID.test(clientId)) return null;
@@ -320,13 +352,18 @@ export class DirectoryService implements OnModuleInit, OnModuleDestroy {
     await manager.getRepository(EntityClientKeyRecord).delete({ clientId, kid });
   }
 
-  /** Whether a person holds a membership in any party the entity owns: the entity's "own" people. */
-  async isPersonOfEntity(personId: number, entityId: number): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
-      `SELECT 1 FROM party_memberships m JOIN parties p ON p.id = m.party_id WHERE m.entity_id = $1 AND p.entity_id = $2 LIMIT 1`,
-      [personId, entityId],
+  /**
+   * Whose parties an entity may act for, active or not: the owners of the
+   * parties it is a member of, and whether it owns any party itself. Read
+   * in the caller's transaction, never from a cache (credential decisions).
+   */
+  async rightsOf(entityId: number, manager: EntityManager = this.dataSource.manager): Promise<{ ownsParties: boolean; memberOfPartiesOf: number[] }> {
+    const rows: { owner: number; own: boolean }[] = await manager.query(
+      `SELECT DISTINCT p.entity_id AS owner, false AS own FROM party_memberships m JOIN parties p ON p.id = m.party_id WHERE m.entity_id = $1
+       UNION ALL SELECT $1, true WHERE EXISTS (SELECT 1 FROM parties WHERE entity_id = $1)`,
+      [entityId],
     );
-    return rows.length > 0;
+    return { ownsParties: rows.some((row) => row.own), memberOfPartiesOf: rows.filter((row) => !row.own).map((row) => row.owner) };
   }
 
   /** Inserts and returns the row as stored (defaults and generated ids filled in). */

@@ -2,7 +2,7 @@ import { Body, Controller, Header, Headers, HttpCode, Inject, Injectable, Post, 
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { AccessTokenGuard, RequireScope } from '../tokens/access-token.guard.js';
+import { AccessTokenGuard, RequireScope, TokenClaimsSuffice } from '../tokens/access-token.guard.js';
 import { TokenReader } from '../tokens/token-reader.service.js';
 import { readForm, tokenParameter } from './form-body.js';
 
@@ -67,6 +67,7 @@ export class IntrospectionController {
   @Post('introspect')
   @HttpCode(200)
   @UseGuards(AccessTokenGuard)
+  @TokenClaimsSuffice()
   @RequireScope(INTROSPECTION_SCOPE)
   @Header('Cache-Control', 'no-store')
   @ApiBearerAuth()

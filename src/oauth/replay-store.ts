@@ -7,6 +7,8 @@ import { startPeriodicTask } from '../common/periodic-task.js';
 import { isDatabaseUnavailable } from '../database/availability.js';
 
 const PURGE_INTERVAL_MS = 60_000;
+/** How far the service's and Postgres's clocks may drift apart without reopening a used jti. */
+export const CLOCK_SKEW_MARGIN_MS = 60_000;
 /** Batches under way at once per process: one connection each. */
 const CLAIM_BATCHES_IN_FLIGHT = 2;
 
@@ -52,6 +54,8 @@ export class ReplayStore implements OnModuleInit, OnModuleDestroy {
   private readonly claims = new Batcher<Claim, boolean>((batch) => this.claimBatch(batch), {
     maxBatch: 500,
     maxInFlight: CLAIM_BATCHES_IN_FLIGHT,
+    // Far beyond what a process logs in per round trip; a flood past it is answered 503 at once.
+    maxWaiting: 10_000,
     // During an outage every waiting login answers 503 when the batch ahead of it fails, not a round later.
     failsWaiting: isDatabaseUnavailable,
   });
@@ -69,9 +73,14 @@ export class ReplayStore implements OnModuleInit, OnModuleDestroy {
     this.pool.on('error', (error) => this.logger.warn(`replay store connection: ${error.message}`));
   }
 
-  /** True when this jti was not used before (or its earlier use has expired). */
+  /**
+   * True when this jti was not used before (or its earlier use has expired).
+   * `expiresAt` is when the service stops accepting the assertion, by its own
+   * clock; the record lives a margin longer, because Postgres's clock decides
+   * when it lapses and the two clocks may disagree.
+   */
   claim(clientId: string, jti: string, expiresAt: Date): Promise<boolean> {
-    return this.claims.add({ clientId: clientId.toLowerCase(), jti, expiresAt });
+    return this.claims.add({ clientId: clientId.toLowerCase(), jti, expiresAt: new Date(expiresAt.getTime() + CLOCK_SKEW_MARGIN_MS) });
   }
 
   /** One insert for the batch; a claim is won when its row comes back. Within a batch the first of two equal claims wins. */

@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Injectable, UseGuards } from '@nestjs/common';
 import { BearerTokenError } from '../common/protocol-errors.js';
 import { DirectoryService } from '../directory/directory.service.js';
-import { AccessTokenGuard, CurrentPrincipal } from '../tokens/access-token.guard.js';
+import { AccessTokenGuard, CurrentPrincipal, TokenClaimsSuffice } from '../tokens/access-token.guard.js';
 import type { Principal } from '../tokens/access-token.js';
 
 export interface UserinfoResponse {
@@ -32,6 +32,7 @@ export class UserinfoController {
 
   @Get('userinfo')
   @UseGuards(AccessTokenGuard)
+  @TokenClaimsSuffice()
   @Header('Cache-Control', 'no-store')
   describe(@CurrentPrincipal() principal: Principal): Promise<UserinfoResponse> {
     return this.userinfo.describe(principal);

@@ -18,6 +18,10 @@ export class RegistrantCredentialRecord {
   @Column('text', { name: 'password_hash' })
   passwordHash: string;
 
+  /** The company whose admin set them; null when the operator did. See AdminPolicy.assertCanSetCredentialsOf. */
+  @Column('integer', { name: 'managed_by_entity_id', nullable: true })
+  managedByEntityId: number | null;
+
   @Column('timestamptz', { name: 'updated_at', default: () => 'now()' })
   updatedAt: Date;
 }

@@ -33,13 +33,32 @@ export class RegistrantCredentials {
     return { passwordHash, entity };
   }
 
-  /** Sets (or replaces) a person's username and password hash, in the caller's transaction; the caller checked entity and policy. */
-  async set(entityId: number, username: string, passwordHash: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
+  /** The username a person logs in with, and which company's admin set it (null: the operator), or null without credentials. */
+  async ofEntity(entityId: number, manager: EntityManager = this.dataSource.manager): Promise<{ username: string; managedByEntityId: number | null } | null> {
+    const [row]: { username: string; managed_by_entity_id: number | null }[] = await manager.query(
+      'SELECT username, managed_by_entity_id FROM registrant_credentials WHERE entity_id = $1',
+      [entityId],
+    );
+    return row === undefined ? null : { username: row.username, managedByEntityId: row.managed_by_entity_id };
+  }
+
+  /** The company whose admin set the person's credentials; null when there are none or the operator set them. */
+  async custodyOf(entityId: number, manager?: EntityManager): Promise<number | null> {
+    return (await this.ofEntity(entityId, manager))?.managedByEntityId ?? null;
+  }
+
+  /**
+   * Sets (or replaces) a person's username and password hash, in the
+   * caller's transaction; the caller checked entity and policy.
+   * `managedByEntityId` is the company whose admin sets them, null for the operator.
+   */
+  async set(entityId: number, username: string, passwordHash: string, managedByEntityId: number | null, manager: EntityManager = this.dataSource.manager): Promise<void> {
     try {
       await manager.query(
-        `INSERT INTO registrant_credentials (entity_id, username, password_hash) VALUES ($1, $2, $3)
-         ON CONFLICT (entity_id) DO UPDATE SET username = EXCLUDED.username, password_hash = EXCLUDED.password_hash, updated_at = now()`,
-        [entityId, normalizeUsername(username), passwordHash],
+        `INSERT INTO registrant_credentials (entity_id, username, password_hash, managed_by_entity_id) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (entity_id) DO UPDATE SET username = EXCLUDED.username, password_hash = EXCLUDED.password_hash,
+           managed_by_entity_id = EXCLUDED.managed_by_entity_id, updated_at = now()`,
+        [entityId, normalizeUsername(username), passwordHash, managedByEntityId],
       );
     } catch (error) {
       if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') throw new UsernameTakenError();

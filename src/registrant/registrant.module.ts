@@ -3,8 +3,10 @@ import { Module } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { PasswordHasher } from '../crypto/password-hasher.js';
+import { AuditModule } from '../audit/audit.module.js';
 import { DirectoryModule } from '../directory/directory.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
+import { EidLoginService } from './eid-login.service.js';
 import { LoginThrottle } from './login-throttle.service.js';
 import { RegistrantCredentials } from './registrant-credentials.service.js';
 import { RegistrantLoginService } from './registrant-login.service.js';
@@ -12,12 +14,12 @@ import { RegistrantController } from './registrant.controller.js';
 
 /** Registrant login (password, eID) and the credentials it checks. */
 @Module({
-  imports: [DirectoryModule, TokensModule],
+  imports: [DirectoryModule, TokensModule, AuditModule],
   controllers: [RegistrantController],
   providers: [
     // This process's share of the cores: the workers together hash on every core, and no more at once.
     { provide: PasswordHasher, useFactory: (config: AppConfig) => new PasswordHasher(Math.max(1, Math.round(availableParallelism() / config.workers))), inject: [APP_CONFIG] },
-    RegistrantCredentials, LoginThrottle, RegistrantLoginService],
+    RegistrantCredentials, LoginThrottle, RegistrantLoginService, EidLoginService],
   exports: [RegistrantCredentials],
 })
 export class RegistrantModule {}

@@ -3,24 +3,47 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { BearerTokenError } from '../common/protocol-errors.js';
 import { Principal } from './access-token.js';
+import { PrincipalStanding } from './principal-standing.service.js';
 
 const REQUIRED_SCOPE = 'token-issuer:required-scope';
+const CLAIMS_SUFFICE = 'token-issuer:claims-suffice';
 
 /** The scope a route needs; the token's scope must cover it (scope grammar, not string equality). */
 export const RequireScope = (scope: string) => SetMetadata(REQUIRED_SCOPE, scope);
 
-/** Authenticates the bearer token (access or registrant) through passport, then checks RequireScope. */
+/**
+ * For routes that must answer from the token alone, without the directory
+ * (userinfo and introspection keep answering during a database outage):
+ * they grant no power, they only describe the token.
+ */
+export const TokenClaimsSuffice = () => SetMetadata(CLAIMS_SUFFICE, true);
+
+/**
+ * Authenticates the bearer token (access or registrant) through passport,
+ * narrows it to what its client, entity and party hold now
+ * (PrincipalStanding; a token that no longer stands is invalid_token), then
+ * checks RequireScope against that live scope.
+ */
 @Injectable()
 export class AccessTokenGuard extends AuthGuard('bearer') {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly standing: PrincipalStanding,
+  ) {
     super();
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     await super.canActivate(context);
-    const required = this.reflector.getAllAndOverride<string | undefined>(REQUIRED_SCOPE, [context.getHandler(), context.getClass()]);
-    const principal = context.switchToHttp().getRequest<{ user: Principal }>().user;
-    if (required !== undefined && !principal.scope.covers(required)) throw BearerTokenError.insufficientScope(required);
+    const targets = [context.getHandler(), context.getClass()];
+    const request = context.switchToHttp().getRequest<{ user: Principal }>();
+    if (!this.reflector.getAllAndOverride<boolean | undefined>(CLAIMS_SUFFICE, targets)) {
+      const live = await this.standing.check(request.user);
+      if (live === null) throw BearerTokenError.invalid("The token's client, entity or party is no longer active");
+      request.user = live;
+    }
+    const required = this.reflector.getAllAndOverride<string | undefined>(REQUIRED_SCOPE, targets);
+    if (required !== undefined && !request.user.scope.covers(required)) throw BearerTokenError.insufficientScope(required);
     return true;
   }
 

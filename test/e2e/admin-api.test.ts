@@ -193,7 +193,7 @@ describe('the admin API', () => {
       const stranger = await app.adminCreate('/admin/entities', { name: 'Ola', type: 'person', business_id: 'ola@other.test', business_id_type: 'email' });
       expect((await call('PUT', `/admin/entities/${stranger.id}/credentials`, companyAdmin, { username: 'ola@other.test', password: 'a long enough passphrase' })).status).toBe(403);
       const [row] = await auditRows('credentials.set');
-      expect(row.diff).toEqual({ after: { username: 'knor@testkraft.test' } });
+      expect(row.diff).toEqual({ after: { username: 'knor@testkraft.test', managed_by_entity_id: testkraft } });
       expect(JSON.stringify(await app.query('SELECT diff FROM audit_events'))).not.toMatch(/passphrase|argon2/);
     });
 

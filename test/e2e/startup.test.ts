@@ -55,13 +55,15 @@ describe('start-up: migrations, bootstrap and signing keys', () => {
     }
   });
 
-  it('re-activates the operator client and restores its scopes at start-up', async () => {
+  it('restores the operator client\'s scopes and operator party at start-up, but never re-activates it', async () => {
     const first = await TestApp.start();
     await first.query("UPDATE entity_clients SET active = false, scopes = '{read:data}'");
+    await first.query('UPDATE parties SET operator = false');
     await first.close();
     const second = await TestApp.start({ restartOf: first });
     try {
-      expect(await second.query('SELECT active, scopes FROM entity_clients')).toEqual([{ active: true, scopes: ['manage:auth', 'manage:data', 'manage:registrant'] }]);
+      expect(await second.query('SELECT active, scopes FROM entity_clients')).toEqual([{ active: false, scopes: ['manage:auth', 'manage:data', 'manage:registrant'] }]);
+      expect(await second.query("SELECT type FROM parties WHERE operator")).toEqual([{ type: 'flexibility_information_system_operator' }]);
     } finally {
       await second.close();
     }

@@ -1,5 +1,5 @@
 import { Batcher } from '../../src/common/batcher.js';
-import { ConcurrencyLimit } from '../../src/common/concurrency-limit.js';
+import { ConcurrencyLimit, QueueFullError } from '../../src/common/concurrency-limit.js';
 
 /** A promise and the means to settle it from outside. */
 function deferred<T>() {
@@ -33,6 +33,21 @@ describe('Batcher', () => {
     gates[2].resolve();
     expect(await Promise.all(answers)).toEqual(['answer 1', 'answer 2', 'answer 3', 'answer 4', 'answer 5', 'answer 6']);
     expect(batches).toEqual([[1], [2, 3, 4], [5, 6]]);
+  });
+
+  it('refuses at once with QueueFullError while maxWaiting items wait, and takes more once a batch has left', async () => {
+    const gate = deferred<void>();
+    const batcher = new Batcher<number, number>(async (items) => {
+      await gate.promise;
+      return items;
+    }, { maxBatch: 10, maxInFlight: 1, maxWaiting: 2 });
+    const first = batcher.add(1); // goes at once, alone
+    await tick();
+    const waiting = [batcher.add(2), batcher.add(3)];
+    await expect(batcher.add(4)).rejects.toBeInstanceOf(QueueFullError);
+    gate.resolve();
+    expect(await Promise.all([first, ...waiting])).toEqual([1, 2, 3]);
+    expect(await batcher.add(5)).toBe(5);
   });
 
   it('runs up to maxInFlight batches at once', async () => {
@@ -108,7 +123,29 @@ describe('ConcurrencyLimit', () => {
     expect(await Promise.all(results.slice(1))).toEqual(['b', 'c', 'd', 'e']);
   });
 
-  it('refuses a limit below one', () => {
+  it('refuses at once with QueueFullError while maxQueued tasks wait, and queues again once one has started', async () => {
+    const limit = new ConcurrencyLimit(1, 2);
+    const gates = Array.from({ length: 3 }, () => deferred<string>());
+    const started: number[] = [];
+    const admitted = gates.map((gate, index) => limit.run(() => (started.push(index), gate.promise)));
+    const refused = limit.run(async () => started.push(99));
+    await expect(refused).rejects.toBeInstanceOf(QueueFullError);
+    gates[0].resolve('a');
+    await tick();
+    expect(started).toEqual([0, 1]); // one waiting task started: there is room for one more
+    const late = deferred<string>();
+    admitted.push(limit.run(() => (started.push(3), late.promise)));
+    await expect(limit.run(async () => started.push(99))).rejects.toBeInstanceOf(QueueFullError);
+    gates[1].resolve('b');
+    gates[2].resolve('c');
+    late.resolve('d');
+    expect(await Promise.all(admitted)).toEqual(['a', 'b', 'c', 'd']);
+    expect(started).toEqual([0, 1, 2, 3]);
+  });
+
+  it('refuses a limit below one, and a queue bound that is no whole number', () => {
     expect(() => new ConcurrencyLimit(0)).toThrow(RangeError);
+    expect(() => new ConcurrencyLimit(1, -1)).toThrow(RangeError);
+    expect(() => new ConcurrencyLimit(1, 1.5)).toThrow(RangeError);
   });
 });

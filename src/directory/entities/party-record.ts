@@ -6,6 +6,7 @@ import { EntityRecord } from './entity-record.js';
 @Unique('parties_business_id_type_key', ['businessId', 'type'])
 @Check('parties_business_id_type_check', `"business_id_type" IN ('gln', 'org', 'eic_x', 'uuid')`)
 @Check('parties_status_check', `"status" IN ('active', 'inactive')`)
+@Index('parties_operator_key', ['operator'], { unique: true, where: '"operator"' })
 export class PartyRecord {
   @PrimaryGeneratedColumn({ primaryKeyConstraintName: 'parties_pkey' })
   id: number;
@@ -32,6 +33,10 @@ export class PartyRecord {
 
   @Column('text', { default: 'active' })
   status: string;
+
+  /** The one operator party (the bootstrap's): tokens acting for it may manage everything. */
+  @Column('boolean', { default: false })
+  operator: boolean;
 
   @Column('timestamptz', { name: 'recorded_at', default: () => 'now()' })
   recordedAt: Date;

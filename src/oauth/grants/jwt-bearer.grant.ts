@@ -76,16 +76,19 @@ export class JwtBearerGrant implements Grant {
     };
   }
 
-  /** Header policy, client and key lookup, signature, then claims; every failure is invalid_grant. */
+  /**
+   * Header policy, client and key lookup, signature, then claims; every
+   * failure is invalid_grant. The client's status is told only to whoever
+   * signed with its key: before that, every refusal is UNVERIFIED_ASSERTION.
+   */
   private async verify(text: string) {
     try {
       const unverified = parseAssertion(text);
       const credentials = await this.directory.findClientCredentials(unverified.issuer);
-      if (credentials === null) throw new AssertionError('The client is unknown');
-      if (!credentials.client.active) throw new AssertionError('The client is inactive');
-      if (credentials.entity.status !== 'active') throw new AssertionError("The client's entity is inactive");
-      const verified = await verifyAssertion(unverified, credentials.keys, this.policy);
-      return { ...verified, credentials };
+      const verified = await verifyAssertion(unverified, credentials?.keys ?? null, this.policy);
+      if (!credentials!.client.active) throw new AssertionError('The client is inactive');
+      if (credentials!.entity.status !== 'active') throw new AssertionError("The client's entity is inactive");
+      return { ...verified, credentials: credentials! };
     } catch (error) {
       if (error instanceof AssertionError) throw new OAuthError('invalid_grant', error.message);
       throw error;

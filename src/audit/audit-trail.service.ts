@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { AppConfig } from '../../config/app-config.js';
-import { APP_CONFIG } from '../../config/config.module.js';
-import { DirectoryService, type PageRequest } from '../../directory/directory.service.js';
-import type { Principal } from '../../tokens/access-token.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { DirectoryService, type PageRequest } from '../directory/directory.service.js';
+import type { Principal } from '../tokens/access-token.js';
 import { AuditEventRecord } from './audit-event-record.js';
 
 export interface AuditedChange {
@@ -32,13 +32,15 @@ export class AuditTrail {
    * same one: both are written, or neither. `change` null means nothing changed.
    */
   async audited<T>(actor: Principal, work: (tx: EntityManager) => Promise<{ result: T; change: AuditedChange | null }>): Promise<T> {
+    let changed = false;
     const result = await this.dataSource.transaction(async (tx) => {
       const { result: value, change } = await work(tx);
       if (change !== null) await this.record(tx, actor, change);
+      changed = change !== null;
       return value;
     });
     // Other replicas learn of it by NOTIFY; this one needs no round trip.
-    this.directory.invalidate();
+    if (changed) this.directory.invalidate();
     return result;
   }
 

@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import { ScopeSet } from '../crypto/scope.js';
+import { DirectoryService } from '../directory/directory.service.js';
+import type { Principal } from './access-token.js';
+
+/**
+ * What a verified token may still do, from the directory's live state (its
+ * caches follow every change within a second on every replica): the token's
+ * scope narrowed to what its client and its entity hold for its party now.
+ * A token whose client, entity or party is no longer active, or whose
+ * entity may no longer act for the party, stands for nothing. Claims say
+ * what was true at issue; this says what is true now.
+ */
+@Injectable()
+export class PrincipalStanding {
+  constructor(private readonly directory: DirectoryService) {}
+
+  /** The principal with its live scope, or null when it no longer stands. */
+  async check(principal: Principal): Promise<Principal | null> {
+    if (principal.kind === 'registrant') {
+      const person = await this.directory.findEntity(principal.entityId);
+      return person !== null && person.eid === principal.subject && person.status === 'active' ? principal : null;
+    }
+    let held: ScopeSet | undefined;
+    if (principal.clientId !== undefined) {
+      const credentials = await this.directory.findClientCredentials(principal.clientId);
+      if (credentials === null || !credentials.client.active || credentials.entity.status !== 'active') return null;
+      if (credentials.client.entityId !== principal.entityId) return null;
+      if (credentials.client.partyId !== null && credentials.client.partyId !== principal.partyId) return null;
+      held = ScopeSet.fromArray(credentials.client.scopes);
+    } else {
+      // Exchanged from a person's registrant token: the person must still be active.
+      const person = await this.directory.findEntity(principal.entityId);
+      if (person === null || person.eid !== principal.subject || person.status !== 'active') return null;
+    }
+    if (principal.partyId !== undefined) {
+      const acting = (await this.directory.actingParties(principal.entityId)).find(({ party }) => party.id === principal.partyId);
+      if (acting === undefined) return null;
+      held = held === undefined ? acting.scopes : held.intersect(acting.scopes);
+    }
+    return held === undefined ? principal : principal.narrowedTo(held);
+  }
+}
