@@ -133,9 +133,10 @@ describe('portal', () => {
     const html = await page.text();
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     expect(html).not.toMatch(/\son[a-z]+=/i);
-    const script = await app.fetch('/portal/app.js');
+    const script = await app.fetch(`/portal/${/<script type="module" src="([^"]+)"/.exec(html)![1]}`);
     expect(script.status).toBe(200);
     expect(script.headers.get('content-type')).toMatch(/javascript/);
+    expect((await app.fetch('/portal/contract/urns.js')).status).toBe(200); // the wire names it shares with the server
     expect((await app.fetch('/portal/../package.json')).status).toBe(404);
     // Odd paths are answered, never with a server error or a file from outside the portal.
     for (const path of ['/portal/%2e%2e/%2e%2e/package.json', '/portal/..%2f..%2fpackage.json', '/portal/%00', '/portal/%E0%A4%A', '/portal/nope.js', '/portal/app.js/']) {

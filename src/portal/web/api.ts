@@ -1,3 +1,6 @@
+import { GRANT_TYPE, TOKEN_TYPE } from '../../contract/urns.js';
+import type { ActingPartiesResponse, ActingPartyItem, RegistrantLoginResponse, TokenResponse } from '../../contract/wire.js';
+
 /**
  * The service's HTTP API as the portal uses it. Every failure becomes an
  * ApiError whose message is words a person can act on, taken from whichever
@@ -15,82 +18,11 @@ export class ApiError extends Error {
   }
 }
 
-export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
-export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
-
-export interface ActingParty {
-  readonly party_id: number;
-  readonly party_name: string;
-  readonly type: string;
-  readonly role: string;
-  readonly business_id: string;
-  readonly business_id_type: string;
-  readonly entity_id: number;
-  readonly entity_name: string;
-  readonly scope: string;
-  readonly owned: boolean;
-}
-
-export interface Entity {
-  readonly id: number;
-  readonly eid: string;
-  readonly name: string;
-  readonly type: string;
-  readonly business_id: string;
-  readonly business_id_type: string;
-  readonly status: string;
-}
-
-export interface Party {
-  readonly id: number;
-  readonly name: string;
-  readonly business_id: string;
-  readonly business_id_type: string;
-  readonly entity_id: number;
-  readonly type: string;
-  readonly role: string;
-  readonly status: string;
-}
-
-export interface Membership {
-  readonly id: number;
-  readonly entity_id: number;
-  readonly party_id: number;
-  readonly scopes: string[];
-}
-
-export interface ClientKey {
-  readonly kid: string;
-  readonly kty: string;
-  readonly crv?: string;
-  readonly created_at: string;
-}
-
-export interface EntityClient {
-  readonly client_id: string;
-  readonly entity_id: number;
-  readonly name: string;
-  readonly scopes: string[];
-  readonly party_id: number | null;
-  readonly active: boolean;
-  readonly keys: ClientKey[];
-  readonly recorded_at: string;
-}
-
-export interface AuditEvent {
-  readonly id: number;
-  readonly occurred_at: string;
-  readonly actor: { entity_id: number; party_id: number | null; client_id: string | null };
-  readonly action: string;
-  readonly target: { type: string; id: string; entity_id: number | null };
-}
-
-export interface Page<T> {
-  readonly items: T[];
-  readonly page: number;
-  readonly per_page: number;
-  readonly total: number;
-}
+// The wire shapes are the server's own (src/contract), under the names the views use.
+export type {
+  ActingPartyItem as ActingParty, AuditEventView as AuditEvent, ClientKeyView as ClientKey, EntityClientView as EntityClient,
+  EntityView as Entity, MembershipView as Membership, Page, PartyView as Party,
+} from '../../contract/wire.js';
 
 type Body = Record<string, unknown> | undefined;
 
@@ -158,20 +90,22 @@ function oauthMessage(code: string, description: string): string {
 export const api = {
   async login(username: string, password: string): Promise<{ token: string; expiresAt: string }> {
     const { body } = await request('POST', '/api/v1/registrant/auth/token', { json: { username, password } });
-    return { token: String(body!.access_token), expiresAt: String(body!.expires_at) };
+    const response = body as unknown as RegistrantLoginResponse;
+    return { token: response.access_token, expiresAt: response.expires_at };
   },
 
-  async parties(token: string): Promise<ActingParty[]> {
+  async parties(token: string): Promise<ActingPartyItem[]> {
     const { body } = await request('GET', '/auth/parties', { token });
-    return body!.parties as ActingParty[];
+    return (body as unknown as ActingPartiesResponse).parties;
   },
 
   /** RFC 8693: the person's token for an access token acting for the party. */
   async assume(subjectToken: string, partyId: number): Promise<{ token: string; expiresIn: number; scope: string }> {
     const { body } = await request('POST', '/auth/token', {
-      form: { grant_type: TOKEN_EXCHANGE, subject_token: subjectToken, subject_token_type: ACCESS_TOKEN_TYPE, scope: `assume:party:${partyId}` },
+      form: { grant_type: GRANT_TYPE.tokenExchange, subject_token: subjectToken, subject_token_type: TOKEN_TYPE.accessToken, scope: `assume:party:${partyId}` },
     });
-    return { token: String(body!.access_token), expiresIn: Number(body!.expires_in), scope: String(body!.scope ?? '') };
+    const response = body as unknown as TokenResponse;
+    return { token: response.access_token, expiresIn: response.expires_in, scope: response.scope };
   },
 
   async revoke(token: string): Promise<void> {

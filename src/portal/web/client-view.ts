@@ -1,5 +1,5 @@
 import { api, type EntityClient } from './api.js';
-import type { ViewContext } from './app.js';
+import type { ViewContext } from './view-context.js';
 import { h, table } from './dom.js';
 import { keyChooser, privateKeyOffer } from './key-chooser.js';
 import { session } from './session.js';

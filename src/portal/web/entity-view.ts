@@ -1,5 +1,5 @@
 import { api, type Entity, type EntityClient, type Page, type Party } from './api.js';
-import type { ViewContext } from './app.js';
+import type { ViewContext } from './view-context.js';
 import { field, formValues, h, option, table } from './dom.js';
 import { keyChooser, privateKeyOffer } from './key-chooser.js';
 import { operatorSections } from './operator-views.js';

@@ -1,5 +1,5 @@
 import { api, type ActingParty } from './api.js';
-import type { ViewContext } from './app.js';
+import type { ViewContext } from './view-context.js';
 import { field, formValues, h } from './dom.js';
 import { session } from './session.js';
 

@@ -1,6 +1,6 @@
 import { api, type Entity, type Membership, type Page, type Party } from './api.js';
-import type { ViewContext } from './app.js';
-import { field, formValues, h, table, type Child } from './dom.js';
+import type { ViewContext } from './view-context.js';
+import { field, formValues, h, option, table, type Child } from './dom.js';
 import { session } from './session.js';
 
 const ENTITY_TYPES = ['organisation', 'person'];
@@ -141,11 +141,13 @@ export async function operatorSections(context: ViewContext, entity: Entity, par
           [
             field('Username (e-mail)', h('input', { name: 'username', type: 'email', required: true, autocomplete: 'off' })),
             field('Password', h('input', { name: 'password', type: 'password', required: true, autocomplete: 'new-password', minlength: 8 }), 'At least 8 characters, not a common password'),
+            option(h('input', { name: 'replace', type: 'checkbox', value: 'true' }), 'Replace the login she has (her old password stops working)'),
           ],
           'Set login',
           async (values) => {
-            await api.send(token, 'PUT', `/admin/entities/${entity.id}/credentials`, { username: one(values, 'username'), password: values.get('password')?.[0] ?? '' });
-            return `${entity.name} can now log in.`;
+            const replace = one(values, 'replace') === 'true';
+            await api.send(token, 'PUT', `/admin/entities/${entity.id}/credentials`, { username: one(values, 'username'), password: values.get('password')?.[0] ?? '', replace });
+            return replace ? `${entity.name}'s login is replaced.` : `${entity.name} can now log in.`;
           },
           reload,
         ),

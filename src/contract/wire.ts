@@ -1,0 +1,173 @@
+import type { TokenType } from './urns.js';
+
+/**
+ * The wire shapes of the API, each written once and used by the server that
+ * produces it, the portal and the SDK that read it: a field renamed here
+ * breaks every build that depends on it. Types only.
+ */
+
+/** A successful token response (RFC 6749 §5.1, RFC 8693 §2.2.1). */
+export interface TokenResponse {
+  readonly access_token: string;
+  readonly expires_in: number;
+  readonly issued_token_type: TokenType;
+  readonly token_type: 'Bearer';
+  readonly scope: string;
+}
+
+/** Token endpoint errors, RFC 6749 §5.2 (and resource errors, RFC 6750 §3). */
+export interface OAuthErrorResponse {
+  readonly error: string;
+  readonly error_description: string;
+}
+
+/** GET /auth/userinfo: who the token speaks for, with current names; party fields only when acting for one. */
+export interface UserinfoResponse {
+  readonly sub: string;
+  readonly current_role: string;
+  readonly entity_id: number;
+  readonly entity_name: string;
+  readonly party_id?: number;
+  readonly party_name?: string;
+}
+
+/** POST /auth/introspect, RFC 7662 §2.2. */
+export type IntrospectionResponse =
+  | { readonly active: false }
+  | {
+      readonly active: true;
+      readonly token_type: 'Bearer';
+      readonly scope: string;
+      /** Access tokens only. */
+      readonly client_id?: string;
+      readonly sub: string;
+      /** Access tokens only. */
+      readonly aud?: string;
+      readonly iss: string;
+      readonly iat: number;
+      readonly exp: number;
+      readonly jti: string;
+      readonly eid: string;
+      readonly entity_id: number;
+      readonly party_id?: number;
+      readonly role: string;
+    };
+
+/** One party the caller's entity may act for (GET /auth/parties): what a portal offers to assume. */
+export interface ActingPartyItem {
+  readonly party_id: number;
+  readonly party_name: string;
+  readonly type: string;
+  readonly role: string;
+  readonly business_id: string;
+  readonly business_id_type: string;
+  /** The party's owning entity, not the caller. */
+  readonly entity_id: number;
+  readonly entity_name: string;
+  /** What the caller's entity holds there: the owner scopes, or its membership's. */
+  readonly scope: string;
+  readonly owned: boolean;
+}
+
+export interface ActingPartiesResponse {
+  readonly parties: ActingPartyItem[];
+}
+
+/** POST /api/v1/registrant/auth/token, 201. */
+export interface RegistrantLoginResponse {
+  readonly access_token: string;
+  /** "2018-07-13 11:30:51 UTC", as the registry has always written it. */
+  readonly expires_at: string;
+  readonly type: 'Bearer';
+}
+
+/** Registrant API errors: `{"errors":[{"<field>":["<message>"]}]}`. */
+export interface RegistrantErrorResponse {
+  readonly errors: Readonly<Record<string, readonly string[]>>[];
+}
+
+/** Admin API errors, RFC 9457, with a per-field list on 422. */
+export interface ProblemDetails {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail?: string;
+  readonly errors?: readonly { readonly field: string; readonly messages: readonly string[] }[];
+}
+
+/** Every admin list. */
+export interface Page<T> {
+  readonly items: T[];
+  readonly page: number;
+  readonly per_page: number;
+  readonly total: number;
+}
+
+export interface EntityView {
+  readonly id: number;
+  readonly eid: string;
+  readonly name: string;
+  readonly type: string;
+  readonly business_id: string;
+  readonly business_id_type: string;
+  readonly status: string;
+  /** "2023-12-31 00:00:00 Europe/Oslo" */
+  readonly recorded_at: string;
+  readonly recorded_by: number;
+}
+
+export interface PartyView {
+  readonly id: number;
+  readonly name: string;
+  readonly business_id: string;
+  readonly business_id_type: string;
+  readonly entity_id: number;
+  readonly type: string;
+  readonly role: string;
+  readonly status: string;
+  readonly recorded_at: string;
+  readonly recorded_by: number;
+}
+
+export interface MembershipView {
+  readonly id: number;
+  readonly entity_id: number;
+  readonly party_id: number;
+  readonly scopes: string[];
+  readonly recorded_at: string;
+  readonly recorded_by: number;
+}
+
+/** A registered key as shown: never key material beyond its type. */
+export interface ClientKeyView {
+  readonly kid: string;
+  readonly kty: string;
+  readonly crv?: string;
+  readonly created_at: string;
+}
+
+export interface EntityClientView {
+  readonly client_id: string;
+  readonly entity_id: number;
+  readonly name: string;
+  readonly scopes: string[];
+  readonly party_id: number | null;
+  readonly active: boolean;
+  readonly keys: ClientKeyView[];
+  readonly recorded_at: string;
+  readonly recorded_by: number;
+}
+
+export interface AuditEventView {
+  readonly id: number;
+  readonly occurred_at: string;
+  readonly actor: { readonly entity_id: number; readonly party_id: number | null; readonly client_id: string | null };
+  readonly action: string;
+  readonly target: { readonly type: string; readonly id: string; readonly entity_id: number | null };
+  readonly diff: Record<string, unknown>;
+}
+
+/** POST /admin/entity-clients/{client_id}/revoke-tokens and /admin/entities/{id}/revoke-tokens. */
+export type RevokeTokensResponse =
+  | { readonly client_id: string; readonly revoked_before: string }
+  | { readonly entity_id: number; readonly revoked_before: string };
