@@ -10,6 +10,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { OAuthModule } from './oauth/oauth.module.js';
 import { RegistrantModule } from './registrant/registrant.module.js';
+import { ALL_TABLES } from './tables.js';
 
 @Module({})
 export class AppModule {
@@ -20,7 +21,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         loggingModule(config),
-        DatabaseModule.forRoot({ url: databaseUrl, poolSize: config.databasePoolSize }),
+        DatabaseModule.forRoot({ url: databaseUrl, poolSize: config.databasePoolSize, tables: ALL_TABLES }),
         OAuthModule,
         RegistrantModule,
         DataModule,

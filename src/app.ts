@@ -9,8 +9,10 @@ import { ProblemError } from './common/protocol-errors.js';
 import { AppLogger, registerRequestLogging } from './common/logging.js';
 import { registerSecurityHeaders } from './common/security-headers.js';
 import { Metrics } from './health/metrics.service.js';
+import { GrantRegistry } from './oauth/grants/grant-registry.js';
 import { rawClientErrorResponse, sendProtocolError } from './common/protocol-exception.filter.js';
-import { type AppConfig, fastifyTrustProxy } from './config/app-config.js';
+import type { AppConfig } from './config/app-config.js';
+import { fastifyTrustProxy } from './config/trust-proxy.js';
 import { servePortal } from './portal/portal.js';
 
 /** Largest request body accepted (413 above it): ample for keys, certificates and assertions. */
@@ -73,6 +75,7 @@ function serveOpenApi(app: NestFastifyApplication, config: AppConfig): void {
       .addBearerAuth()
       .build(),
   );
+  document.components!.schemas!.TokenRequest = app.get(GrantRegistry).requestSchema();
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json', yamlDocumentUrl: 'docs/openapi.yaml' });
 }
 

@@ -1,7 +1,7 @@
 import { ProblemError } from '../common/protocol-errors.js';
-import { ScopeSet, ScopeSyntaxError } from '../crypto/scope.js';
+import { ScopeSet, ScopeSyntaxError } from '../model/scope.js';
 import { parsePublicKey, PublicKeyError, type RegisteredPublicKey } from '../crypto/public-key.js';
-import { DirectoryConflictError } from '../directory/directory.service.js';
+import { DirectoryConflictError } from '../directory/directory-store.js';
 
 /** Shared input rules of the admin services, each failing as a 422 on its field. */
 

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { ProblemError } from '../common/protocol-errors.js';
-import { ScopeSet } from '../crypto/scope.js';
-import { DirectoryService } from '../directory/directory.service.js';
+import { ScopeSet } from '../model/scope.js';
+import { DirectoryStore } from '../directory/directory-store.js';
+import { PartyLookup } from '../directory/lookups.js';
 import { RegistrantCredentials } from '../registrant/registrant-credentials.service.js';
-import type { Principal } from '../tokens/access-token.js';
+import type { Principal } from '../tokens/principal.js';
 
 /**
  * Who may do what in the admin API, decided here and nowhere else. The
@@ -28,14 +29,15 @@ export type AdminActor =
 @Injectable()
 export class AdminPolicy {
   constructor(
-    private readonly directory: DirectoryService,
+    private readonly store: DirectoryStore,
+    private readonly parties: PartyLookup,
     private readonly credentials: RegistrantCredentials,
   ) {}
 
   async actorOf(principal: Principal): Promise<AdminActor> {
     if (principal.kind !== 'access_token' || principal.partyId === undefined) throw forbidden();
-    if (principal.partyId === (await this.directory.operatorPartyId())) return { kind: 'operator', principal };
-    const party = await this.directory.findParty(principal.partyId);
+    if (principal.partyId === (await this.parties.operatorPartyId())) return { kind: 'operator', principal };
+    const party = await this.parties.findParty(principal.partyId);
     if (party !== null && party.type === 'organisation' && party.status === 'active') return { kind: 'company', principal, entityId: party.entityId };
     throw forbidden();
   }
@@ -88,7 +90,7 @@ export class AdminPolicy {
    */
   async assertCanSetCredentialsOf(actor: AdminActor, personId: number, manager?: EntityManager): Promise<void> {
     if (actor.kind === 'operator') return;
-    const rights = await this.directory.rightsOf(personId, manager);
+    const rights = await this.store.rightsOf(personId, manager);
     const exclusive = !rights.ownsParties && rights.memberOfPartiesOf.length > 0 && rights.memberOfPartiesOf.every((owner) => owner === actor.entityId);
     if (!exclusive) throw forbidden();
   }

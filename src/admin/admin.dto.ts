@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsOptional, IsString, Length, Max, Min, ValidateIf } from 'class-validator';
 import { NoControlCharacters } from '../common/text-rules.js';
-import { ENTITY_BUSINESS_ID_TYPES, ENTITY_TYPES, PARTY_BUSINESS_ID_TYPES, PARTY_TYPES } from '../crypto/business-id.js';
+import { ENTITY_BUSINESS_ID_TYPES, ENTITY_TYPES, PARTY_BUSINESS_ID_TYPES, PARTY_TYPES } from '../model/business-id.js';
 import { MAX_PASSWORD_LENGTH } from '../crypto/password-hasher.js';
 
 // Shape checks only; the business rules (check digits, scope grammar, keys,

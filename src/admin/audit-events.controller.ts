@@ -1,7 +1,7 @@
 import { Get, Query } from '@nestjs/common';
 import { ApiOkResponse } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../tokens/access-token.guard.js';
-import type { Principal } from '../tokens/access-token.js';
+import type { Principal } from '../tokens/principal.js';
 import { AdminController } from './admin-controller.decorators.js';
 import { AdminPolicy } from './admin-policy.js';
 import { PageQueryDto } from './admin.dto.js';

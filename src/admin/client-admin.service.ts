@@ -3,14 +3,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { ProblemError } from '../common/protocol-errors.js';
-import { isValidEmailId } from '../crypto/business-id.js';
-import { DirectoryService, type PageRequest } from '../directory/directory.service.js';
-import { EntityClientRecord } from '../directory/entities/entity-client-record.js';
+import { isValidEmailId } from '../model/business-id.js';
+import { DirectoryStore, type PageRequest } from '../directory/directory-store.js';
+import { EntityLookup, PartyLookup } from '../directory/lookups.js';
+import { EntityClientRecord } from '../directory/records/entity-client-record.js';
 import { clientView, keyView } from '../directory/views.js';
 import { passwordProblems } from '../registrant/password-policy.js';
 import { RegistrantCredentials, UsernameTakenError } from '../registrant/registrant-credentials.service.js';
 import { normalizeUsername } from '../registrant/username.js';
-import type { Principal } from '../tokens/access-token.js';
+import type { Principal } from '../tokens/principal.js';
 import { RevocationList } from '../tokens/revocation-list.service.js';
 import { changes, conflictsAs, parseKey, parseScopes, pathId } from './admin-input.js';
 import { AdminPolicy, type AdminActor } from './admin-policy.js';
@@ -30,7 +31,9 @@ export const MAX_KEYS_PER_CLIENT = 10;
 export class ClientAdminService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly directory: DirectoryService,
+    private readonly store: DirectoryStore,
+    private readonly parties: PartyLookup,
+    private readonly entities: EntityLookup,
     private readonly policy: AdminPolicy,
     private readonly audit: AuditTrail,
     private readonly credentials: RegistrantCredentials,
@@ -40,14 +43,14 @@ export class ClientAdminService {
   async list(principal: Principal, page: PageRequest, entityId?: number) {
     const actor = await this.policy.actorOf(principal);
     const only = this.policy.listScope(actor, entityId);
-    const result = await this.directory.page(EntityClientRecord, only === undefined ? {} : { entityId: only }, page, 'recordedAt');
-    const items = await Promise.all(result.items.map(async (client) => clientView(client, await this.directory.findClientKeys(client.clientId), this.config.timeZone)));
+    const result = await this.store.page(EntityClientRecord, only === undefined ? {} : { entityId: only }, page, 'recordedAt');
+    const items = await Promise.all(result.items.map(async (client) => clientView(client, await this.store.findClientKeys(client.clientId), this.config.timeZone)));
     return { ...result, items };
   }
 
   async read(principal: Principal, clientId: string) {
     const { client } = await this.managedClient(principal, clientId);
-    return clientView(client, await this.directory.findClientKeys(client.clientId), this.config.timeZone);
+    return clientView(client, await this.store.findClientKeys(client.clientId), this.config.timeZone);
   }
 
   async create(principal: Principal, input: CreateEntityClientDto) {
@@ -56,14 +59,14 @@ export class ClientAdminService {
     const scopes = parseScopes(input.scopes);
     this.policy.assertMayGrant(actor, scopes);
     const key = parseKey(input.public_key);
-    if ((await this.directory.findEntity(input.entity_id)) === null) throw ProblemError.validation({ entity_id: ['No such entity'] });
+    if ((await this.entities.findEntity(input.entity_id)) === null) throw ProblemError.validation({ entity_id: ['No such entity'] });
     const partyId = input.party_id ?? null;
-    if (partyId !== null && !(await this.directory.isOwnerOrMember(input.entity_id, partyId))) {
+    if (partyId !== null && !(await this.parties.isOwnerOrMember(input.entity_id, partyId))) {
       throw ProblemError.validation({ party_id: ['The entity neither owns this party nor is a member of it'] });
     }
     return conflictsAs('This key is registered already', () =>
       this.audit.audited(principal, async (tx) => {
-        const { client, keys } = await this.directory.createClient(
+        const { client, keys } = await this.store.createClient(
           { clientId: randomUUID(), entityId: input.entity_id, name: input.name.trim(), scopes: scopes.toArray(), partyId, recordedBy: principal.entityId }, [key], tx);
         const view = clientView(client, keys, this.config.timeZone);
         return { result: view, change: { action: 'entity_client.create', targetType: 'entity_client', targetId: client.clientId, entityId: client.entityId, diff: { after: view } } };
@@ -85,13 +88,13 @@ export class ClientAdminService {
     );
     // Reactivating or moving a client hands its power (as it will be after this change) to its key holders.
     if (diff.after.active === true || diff.after.partyId !== undefined) this.policy.assertMayEmpower(actor, scopes ?? client.scopes);
-    if (diff.after.partyId != null && !(await this.directory.isOwnerOrMember(client.entityId, diff.after.partyId))) {
+    if (diff.after.partyId != null && !(await this.parties.isOwnerOrMember(client.entityId, diff.after.partyId))) {
       throw ProblemError.validation({ party_id: ['The entity neither owns this party nor is a member of it'] });
     }
     return this.audit.audited(principal, async (tx) => {
       const changed = Object.keys(diff.after).length > 0;
-      if (changed) await this.directory.updateClient(client.clientId, diff.after, tx);
-      const result = clientView({ ...client, ...diff.after } as EntityClientRecord, await this.directory.findClientKeys(client.clientId, tx), this.config.timeZone);
+      if (changed) await this.store.updateClient(client.clientId, diff.after, tx);
+      const result = clientView({ ...client, ...diff.after } as EntityClientRecord, await this.store.findClientKeys(client.clientId, tx), this.config.timeZone);
       const action = diff.after.active === false ? 'entity_client.deactivate' : 'entity_client.update';
       return { result, change: changed ? { action, targetType: 'entity_client', targetId: client.clientId, entityId: client.entityId, diff } : null };
     });
@@ -107,12 +110,12 @@ export class ClientAdminService {
     const key = parseKey(input.public_key);
     return conflictsAs('This client has this key, or a key with this kid, already', () =>
       this.audit.audited(principal, async (tx) => {
-        await this.directory.lockClient(client.clientId, tx);
+        await this.store.lockClient(client.clientId, tx);
         // Each key may be tried for an assertion: a bound keeps a login's cost bounded.
-        if ((await this.directory.findClientKeys(client.clientId, tx)).length >= MAX_KEYS_PER_CLIENT) {
+        if ((await this.store.findClientKeys(client.clientId, tx)).length >= MAX_KEYS_PER_CLIENT) {
           throw ProblemError.conflict(`A client holds at most ${MAX_KEYS_PER_CLIENT} keys: remove one before adding another`);
         }
-        const view = keyView(await this.directory.addClientKey(client.clientId, key, tx));
+        const view = keyView(await this.store.addClientKey(client.clientId, key, tx));
         return { result: view, change: { action: 'entity_client_key.add', targetType: 'entity_client', targetId: client.clientId, entityId: client.entityId, diff: { after: view } } };
       }),
     );
@@ -121,12 +124,12 @@ export class ClientAdminService {
   async removeKey(principal: Principal, clientId: string, kid: string): Promise<void> {
     const { client } = await this.managedClient(principal, clientId);
     await this.audit.audited(principal, async (tx) => {
-      await this.directory.lockClient(client.clientId, tx);
-      const keys = await this.directory.findClientKeys(client.clientId, tx);
+      await this.store.lockClient(client.clientId, tx);
+      const keys = await this.store.findClientKeys(client.clientId, tx);
       const key = keys.find((candidate) => candidate.kid === kid);
       if (key === undefined) throw ProblemError.notFound('This client has no key with this kid');
       if (keys.length === 1) throw ProblemError.conflict('A client keeps at least one key: add the new key before removing the last one');
-      await this.directory.removeClientKey(client.clientId, kid, tx);
+      await this.store.removeClientKey(client.clientId, kid, tx);
       return { result: undefined, change: { action: 'entity_client_key.remove', targetType: 'entity_client', targetId: client.clientId, entityId: client.entityId, diff: { before: keyView(key) } } };
     });
   }
@@ -141,7 +144,7 @@ export class ClientAdminService {
     const entityId = pathId(entityIdText, 'entity');
     // Decided before the entity is read, so a company admin cannot probe other ids; decided again under the lock.
     await this.policy.assertCanSetCredentialsOf(actor, entityId);
-    const entity = await this.directory.findEntity(entityId);
+    const entity = await this.entities.findEntity(entityId);
     if (entity === null) throw ProblemError.notFound('No such entity');
     const problems: Record<string, string[]> = {};
     if (entity.type !== 'person') problems.entity = ['Only person entities have credentials'];
@@ -154,7 +157,7 @@ export class ClientAdminService {
     const custody = actor.kind === 'company' ? actor.entityId : null;
     try {
       await this.audit.audited(principal, async (tx) => {
-        await this.directory.lockEntity(entity.id, tx);
+        await this.store.lockEntity(entity.id, tx);
         await this.policy.assertCanSetCredentialsOf(actor, entity.id, tx);
         const existing = await this.credentials.ofEntity(entity.id, tx);
         if (existing !== null && input.replace !== true) {
@@ -193,7 +196,7 @@ export class ClientAdminService {
   /** The client, if it exists and the caller may manage it (403 for another entity's, 404 if none). */
   private async managedClient(principal: Principal, clientId: string): Promise<{ actor: AdminActor; client: EntityClientRecord }> {
     const actor = await this.policy.actorOf(principal);
-    const client = await this.directory.findClient(clientId);
+    const client = await this.store.findClient(clientId);
     if (client === null) {
       if (actor.kind === 'company') this.policy.assertCanManageClientsOf(actor, 0);
       throw ProblemError.notFound('No such entity client');

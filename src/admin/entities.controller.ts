@@ -1,7 +1,7 @@
 import { Body, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../tokens/access-token.guard.js';
-import type { Principal } from '../tokens/access-token.js';
+import type { Principal } from '../tokens/principal.js';
 import { AdminController } from './admin-controller.decorators.js';
 import { CreateEntityDto, PageQueryDto, SetCredentialsDto, UpdateEntityDto } from './admin.dto.js';
 import { ClientAdminService } from './client-admin.service.js';

@@ -1,7 +1,7 @@
 import { Body, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../tokens/access-token.guard.js';
-import type { Principal } from '../tokens/access-token.js';
+import type { Principal } from '../tokens/principal.js';
 import { AdminController } from './admin-controller.decorators.js';
 import { AddClientKeyDto, CreateEntityClientDto, PageQueryDto, UpdateEntityClientDto } from './admin.dto.js';
 import { ClientAdminService } from './client-admin.service.js';

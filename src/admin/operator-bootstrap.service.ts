@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { ScopeSet } from '../crypto/scope.js';
-import { DirectoryService } from '../directory/directory.service.js';
-import { OPERATOR_PARTY_TYPE } from '../tokens/operator.js';
+import { ScopeSet } from '../model/scope.js';
+import { DirectoryStore } from '../directory/directory-store.js';
+import { OPERATOR_PARTY_TYPE } from '../model/business-id.js';
 
 export const OPERATOR_SCOPES = ScopeSet.parse('manage:auth manage:data manage:registrant');
 const BOOTSTRAP_LOCK = 724_150_003;
@@ -21,32 +21,32 @@ export class OperatorBootstrap implements OnApplicationBootstrap {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly directory: DirectoryService,
+    private readonly store: DirectoryStore,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const operator = this.config.bootstrapOperator;
     if (operator === undefined) return;
-    const { made, warnings } = await this.directory.transaction(async (tx) => {
+    const { made, warnings } = await this.store.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK]);
       const made: string[] = [];
       const warnings: string[] = [];
       const entity =
-        (await this.directory.findEntityByBusinessId(operator.clientId, 'uuid', tx)) ??
-        (made.push('entity'), await this.directory.createEntity({ name: operator.name, type: 'organisation', businessId: operator.clientId, businessIdType: 'uuid', recordedBy: 0 }, tx));
+        (await this.store.findEntityByBusinessId(operator.clientId, 'uuid', tx)) ??
+        (made.push('entity'), await this.store.createEntity({ name: operator.name, type: 'organisation', businessId: operator.clientId, businessIdType: 'uuid', recordedBy: 0 }, tx));
       const party =
-        (await this.directory.findPartyByBusinessId(operator.clientId, OPERATOR_PARTY_TYPE, tx)) ??
-        (made.push('party'), await this.directory.createParty({ entityId: entity.id, name: operator.name, type: OPERATOR_PARTY_TYPE, businessId: operator.clientId, businessIdType: 'uuid', recordedBy: 0 }, tx));
+        (await this.store.findPartyByBusinessId(operator.clientId, OPERATOR_PARTY_TYPE, tx)) ??
+        (made.push('party'), await this.store.createParty({ entityId: entity.id, name: operator.name, type: OPERATOR_PARTY_TYPE, businessId: operator.clientId, businessIdType: 'uuid', recordedBy: 0 }, tx));
       // This party, and no other of its type, is the operator: the configuration is the root of trust.
       if (!party.operator) {
         if (made.length === 0) warnings.push(`the operator is now party ${party.id} (BOOTSTRAP_OPERATOR_CLIENT_ID's); any other party lost that standing`);
-        await this.directory.markOperatorParty(party.id, tx);
+        await this.store.markOperatorParty(party.id, tx);
       }
 
-      const client = await this.directory.findClient(operator.clientId, tx);
+      const client = await this.store.findClient(operator.clientId, tx);
       if (client === null) {
         made.push('client');
-        await this.directory.createClient(
+        await this.store.createClient(
           { clientId: operator.clientId, entityId: entity.id, name: `${operator.name} operator client`, scopes: OPERATOR_SCOPES.toArray(), partyId: party.id, recordedBy: 0 },
           [operator.publicKey],
           tx,
@@ -57,17 +57,16 @@ export class OperatorBootstrap implements OnApplicationBootstrap {
       // A deactivation is an admin's decision (a leaked key, say): start-up never undoes it.
       if (!client.active) warnings.push(`the operator client ${client.clientId} is inactive and stays so; reactivate it through the admin API if that was not meant`);
       if (client.partyId !== party.id || ScopeSet.fromArray(client.scopes).toString() !== OPERATOR_SCOPES.toString()) {
-        await this.directory.updateClient(client.clientId, { scopes: OPERATOR_SCOPES.toArray(), partyId: party.id }, tx);
+        await this.store.updateClient(client.clientId, { scopes: OPERATOR_SCOPES.toArray(), partyId: party.id }, tx);
       }
-      const keys = await this.directory.findClientKeys(client.clientId, tx);
+      const keys = await this.store.findClientKeys(client.clientId, tx);
       if (!keys.some((key) => key.thumbprint === operator.publicKey.thumbprint)) {
         made.push('key');
-        await this.directory.addClientKey(client.clientId, operator.publicKey, tx);
+        await this.store.addClientKey(client.clientId, operator.publicKey, tx);
       }
       return { made, warnings };
     });
     for (const warning of warnings) this.logger.warn(`Operator bootstrap: ${warning}`);
-    this.directory.invalidate();
     this.logger.log(made.length === 0 ? 'Operator bootstrap: already in place' : `Operator bootstrap: created ${made.join(', ')}`);
   }
 }

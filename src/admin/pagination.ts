@@ -1,4 +1,4 @@
-import type { PageRequest } from '../directory/directory.service.js';
+import type { PageRequest } from '../directory/directory-store.js';
 import type { PageQueryDto } from './admin.dto.js';
 
 export const DEFAULT_PER_PAGE = 50;

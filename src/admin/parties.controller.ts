@@ -1,7 +1,7 @@
 import { Body, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiOkResponse } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../tokens/access-token.guard.js';
-import type { Principal } from '../tokens/access-token.js';
+import type { Principal } from '../tokens/principal.js';
 import { AdminController } from './admin-controller.decorators.js';
 import { CreatePartyDto, PageQueryDto, UpdatePartyDto } from './admin.dto.js';
 import { DirectoryAdminService } from './directory-admin.service.js';

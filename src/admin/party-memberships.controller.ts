@@ -1,7 +1,7 @@
 import { Body, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../tokens/access-token.guard.js';
-import type { Principal } from '../tokens/access-token.js';
+import type { Principal } from '../tokens/principal.js';
 import { AdminController } from './admin-controller.decorators.js';
 import { CreatePartyMembershipDto, MembershipPageQueryDto, UpdatePartyMembershipDto } from './admin.dto.js';
 import { DirectoryAdminService } from './directory-admin.service.js';

@@ -3,8 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { DirectoryService, type PageRequest } from '../directory/directory.service.js';
-import type { Principal } from '../tokens/access-token.js';
+import { DirectoryStore, type PageRequest } from '../directory/directory-store.js';
+import type { Principal } from '../tokens/principal.js';
 import { AuditEventRecord } from './audit-event-record.js';
 
 export interface AuditedChange {
@@ -18,13 +18,13 @@ export interface AuditedChange {
 /** Fields whose values never enter the trail, whatever a caller passes. */
 const SECRET_FIELDS = /pass(word)?|secret|private|hash|^d$|^k$/i;
 
-/** Writes the audit trail inside the caller's transaction, so a change and its record stand or fall together. */
+/** Writes the audit trail inside the directory store's transaction, so a change and its record stand or fall together. */
 @Injectable()
 export class AuditTrail {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly directory: DirectoryService,
+    private readonly store: DirectoryStore,
   ) {}
 
   /**
@@ -32,16 +32,11 @@ export class AuditTrail {
    * same one: both are written, or neither. `change` null means nothing changed.
    */
   async audited<T>(actor: Principal, work: (tx: EntityManager) => Promise<{ result: T; change: AuditedChange | null }>): Promise<T> {
-    let changed = false;
-    const result = await this.dataSource.transaction(async (tx) => {
-      const { result: value, change } = await work(tx);
+    return this.store.transaction(async (tx) => {
+      const { result, change } = await work(tx);
       if (change !== null) await this.record(tx, actor, change);
-      changed = change !== null;
-      return value;
+      return result;
     });
-    // Other replicas learn of it by NOTIFY; this one needs no round trip.
-    if (changed) this.directory.invalidate();
-    return result;
   }
 
   async record(manager: EntityManager, actor: Principal, change: AuditedChange): Promise<void> {

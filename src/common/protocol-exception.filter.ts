@@ -1,11 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isDatabaseUnavailable } from '../database/availability.js';
+import { isDatabaseUnavailable } from './database-availability.js';
 import { QueueFullError } from './concurrency-limit.js';
-import { BearerTokenError, OAuthError, ProblemError, RegistrantError } from './protocol-errors.js';
-
-const TOKEN_ENDPOINT = '/auth/token';
-const REGISTRANT_API = '/api/v1/registrant/';
+import { errorFormatOf, type ErrorFormat } from './error-format.js';
+import { BearerTokenError, OAuthError, type OAuthErrorCode, ProblemError, RegistrantError } from './protocol-errors.js';
 
 /**
  * The one place protocol errors become HTTP. Anything unexpected becomes a
@@ -21,10 +19,13 @@ export class ProtocolExceptionFilter implements ExceptionFilter {
   }
 }
 
-/** The filter's mapping, also for errors Fastify raises before Nest routes a request (its `frameworkErrors`). */
+/**
+ * The filter's mapping, also for errors Fastify raises before Nest routes a
+ * request (its `frameworkErrors`). The shape is the route's (ErrorFormat).
+ */
 export function sendProtocolError(exception: unknown, request: FastifyRequest, reply: FastifyReply, logger = new Logger('ProtocolExceptionFilter')): void {
-  const path = (request.url ?? '').split('?')[0];
-  sendError(reply, toProtocolError(exception, path, logger), path);
+  const format = errorFormatOf(request);
+  sendError(reply, toProtocolError(exception, format, logger), format);
 }
 
 /** For Fastify's clientErrorHandler: the HTTP parser refused the request (431, 400…) before there was a request object. */
@@ -36,41 +37,41 @@ export function rawClientErrorResponse(statusCode: number): string {
 
 type ProtocolError = OAuthError | BearerTokenError | ProblemError | RegistrantError;
 
-/** Framework errors (unknown route, unparseable body, …) in the shape of the protocol the path speaks. */
-function toProtocolError(exception: unknown, path: string, logger: Logger): ProtocolError {
+/** One failure in the route's own words: the token endpoint's, the registry's, or problem details. */
+function inFormat(format: ErrorFormat, status: number, words: string, oauthCode: OAuthErrorCode): ProtocolError {
+  if (format === 'oauth') return new OAuthError(oauthCode, words, status);
+  if (format === 'registrant') return RegistrantError.http(status, words);
+  return new ProblemError(status, titleOf(status), words);
+}
+
+/** Errors the code did not raise as a protocol error (unknown route, unreadable body, an outage…), in the route's shape. */
+function toProtocolError(exception: unknown, format: ErrorFormat, logger: Logger): ProtocolError {
   if (exception instanceof OAuthError || exception instanceof BearerTokenError || exception instanceof ProblemError || exception instanceof RegistrantError) {
     return exception;
   }
-  // An unreachable database is the service down, a full password-hashing queue it busy: either way, retry shortly.
+  // An unreachable database is the service down, a full queue it busy: either way, retry shortly.
   const databaseDown = isDatabaseUnavailable(exception);
   if (databaseDown || exception instanceof QueueFullError) {
     if (databaseDown) logger.warn(`database unavailable: ${(exception as Error).message}`);
-    if (path === TOKEN_ENDPOINT) return new OAuthError('temporarily_unavailable', 'The service is temporarily unavailable; retry shortly', 503);
-    if (path.startsWith(REGISTRANT_API)) return RegistrantError.http(503, 'The service is temporarily unavailable; retry shortly');
-    return new ProblemError(503, titleOf(503), 'The service is temporarily unavailable; retry shortly');
+    return inFormat(format, 503, 'The service is temporarily unavailable; retry shortly', 'temporarily_unavailable');
   }
   if (isUnstorableText(exception)) {
     // A character Postgres cannot store (NUL) slipped past the input rules: the input is at fault, not the server.
-    if (path === TOKEN_ENDPOINT) return new OAuthError('invalid_request', 'A parameter contains characters that are not accepted');
-    if (path.startsWith(REGISTRANT_API)) return RegistrantError.invalid({ base: ['contains characters that are not accepted'] });
+    if (format === 'oauth') return new OAuthError('invalid_request', 'A parameter contains characters that are not accepted');
+    if (format === 'registrant') return RegistrantError.invalid({ base: ['contains characters that are not accepted'] });
     return ProblemError.validation({ body: ['contains characters that are not accepted'] });
   }
   const status = statusOf(exception);
   if (status === 503) return new ProblemError(503, titleOf(503), 'The service is not ready; try again shortly');
   if (status === undefined || status >= 500) {
     logger.error(exception instanceof Error ? `${exception.name}: ${exception.message}` : 'non-error thrown', exception instanceof Error ? exception.stack : undefined);
-    if (path === TOKEN_ENDPOINT) return new OAuthError('server_error', 'The server could not complete the request', 500);
-    if (path.startsWith(REGISTRANT_API)) return RegistrantError.http(500, 'The server could not complete the request');
-    return new ProblemError(500, 'Internal Server Error');
+    return format === 'problem' || format === 'resource' ? new ProblemError(500, 'Internal Server Error') : inFormat(format, 500, 'The server could not complete the request', 'server_error');
   }
-  if (path.startsWith(REGISTRANT_API)) {
-    // The registry answers a body it cannot read as a malformed body: 422.
-    return status === 400 ? RegistrantError.invalid({ base: ['The request body must be a JSON object'] }) : RegistrantError.http(status, detailOf(exception) ?? titleOf(status));
-  }
-  if (path === TOKEN_ENDPOINT) {
-    // RFC 6749 §5.2 has no code for these; invalid_request with the HTTP status that fits (400, 413, 415…).
-    return new OAuthError('invalid_request', status === 400 ? 'The request body could not be read as a form' : (detailOf(exception) ?? titleOf(status)), status);
-  }
+  // The registry answers a body it cannot read as a malformed body: 422.
+  if (format === 'registrant' && status === 400) return RegistrantError.invalid({ base: ['The request body must be a JSON object'] });
+  // RFC 6749 §5.2 has no code for these; invalid_request with the HTTP status that fits (400, 413, 415…).
+  if (format === 'oauth' && status === 400) return new OAuthError('invalid_request', 'The request body could not be read as a form', 400);
+  if (format === 'oauth' || format === 'registrant') return inFormat(format, status, detailOf(exception) ?? titleOf(status), 'invalid_request');
   return new ProblemError(status, titleOf(status), detailOf(exception));
 }
 
@@ -130,7 +131,7 @@ function titleOf(status: number): string {
 /** Seconds a client should wait before retrying a 503. */
 const RETRY_AFTER_UNAVAILABLE = 5;
 
-function sendError(reply: FastifyReply, error: ProtocolError, path: string): void {
+function sendError(reply: FastifyReply, error: ProtocolError, format: ErrorFormat): void {
   reply.header('cache-control', 'no-store');
   if (error.status === 503) reply.header('retry-after', String(RETRY_AFTER_UNAVAILABLE));
   if (error instanceof OAuthError) {
@@ -141,7 +142,7 @@ function sendError(reply: FastifyReply, error: ProtocolError, path: string): voi
   if (error instanceof BearerTokenError) {
     reply.header('www-authenticate', bearerChallenge(error));
     const body = error.code === undefined ? { error: 'unauthorized', error_description: error.description } : { error: error.code, error_description: error.description };
-    if (path.startsWith('/admin')) {
+    if (format === 'problem') {
       sendProblem(reply, new ProblemError(error.status, titleOf(error.status), error.description));
       return;
     }

@@ -1,10 +1,11 @@
 import { X509Certificate } from 'node:crypto';
-import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { MIN_SECRET_BYTES } from '../crypto/aes-token-codec.js';
 import { parsePublicKey, type RegisteredPublicKey } from '../crypto/public-key.js';
+import { isUuid } from '../model/business-id.js';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
 /** The whole configuration, read once from the environment and validated. */
 export interface AppConfig {
@@ -55,11 +56,7 @@ export interface AppConfig {
   readonly eidTrustedCas: readonly X509Certificate[];
   /** Browser origins allowed by CORS; empty means CORS is closed. */
   readonly corsOrigins: readonly string[];
-  /**
-   * Who may name the client address (for throttling) in X-Forwarded-For: nobody (false),
-   * that many proxy hops in front of the service, or the proxies with these addresses and CIDR ranges.
-   */
-  readonly trustProxy: false | number | readonly string[];
+  readonly trustProxy: TrustProxy;
   readonly bootstrapOperator:
     | { readonly clientId: string; readonly publicKey: RegisteredPublicKey; readonly name: string }
     | undefined;
@@ -72,7 +69,6 @@ export class ConfigError extends Error {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Reads every variable, collects every problem, and throws once naming them all. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -204,48 +200,6 @@ function parseOrigins(raw: string | undefined, problems: string[]): string[] {
   return origins;
 }
 
-const MAX_PROXY_HOPS = 10;
-
-/** `true` is refused: it would trust every X-Forwarded-For entry, and clients write those themselves. */
-function parseTrustProxy(raw: string | undefined, problems: string[]): AppConfig['trustProxy'] {
-  if (raw === undefined || raw.toLowerCase() === 'false') return false;
-  if (raw.toLowerCase() === 'true') {
-    problems.push(`TRUST_PROXY=true would let any client choose its address through X-Forwarded-For: name the proxies' addresses or CIDR ranges (e.g. 10.0.0.5,fd00::/8), or the number of proxy hops in front of the service (1 to ${MAX_PROXY_HOPS})`);
-    return false;
-  }
-  if (/^[0-9]+$/.test(raw)) {
-    const hops = Number(raw);
-    if (hops === 0) return false;
-    if (hops <= MAX_PROXY_HOPS) return hops;
-    problems.push(`TRUST_PROXY as a number of proxy hops must be from 1 to ${MAX_PROXY_HOPS} (got "${raw}")`);
-    return false;
-  }
-  const proxies = raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
-  for (const entry of proxies.length === 0 ? [raw] : proxies.filter((proxy) => !isAddressOrRange(proxy))) {
-    problems.push(`TRUST_PROXY must be false, a number of proxy hops, or the proxies' IP addresses or CIDR ranges (not /0), separated by commas (got "${entry}")`);
-  }
-  return proxies;
-}
-
-/** An IPv4 or IPv6 address, optionally with a prefix length; /0 would trust every address. */
-function isAddressOrRange(entry: string): boolean {
-  const [address, prefix, ...rest] = entry.split('/');
-  const version = address.includes('%') ? 0 : isIP(address); // no zone ids: proxy-addr cannot match them
-  if (version === 0 || rest.length > 0) return false;
-  return prefix === undefined || (/^[0-9]{1,3}$/.test(prefix) && Number(prefix) >= 1 && Number(prefix) <= (version === 4 ? 32 : 128));
-}
-
-/**
- * TRUST_PROXY in the form Fastify takes. Fastify (5.12) no longer reads
- * X-Forwarded-For under a numeric trustProxy, so a hop count becomes a
- * function of the hop: the socket's peer and the next hops - 1 entries from
- * the right are proxies, and the entry left of them is the client.
- */
-export function fastifyTrustProxy(trust: AppConfig['trustProxy']): false | string[] | ((address: string, hop: number) => boolean) {
-  if (typeof trust === 'number') return (_address, hop) => hop < trust;
-  return trust === false ? false : [...trust];
-}
-
 function parsePublicUrl(raw: string, problems: string[]): string {
   try {
     const url = new URL(raw);
@@ -286,7 +240,7 @@ function parseBootstrap(
     problems.push('BOOTSTRAP_OPERATOR_CLIENT_ID and BOOTSTRAP_OPERATOR_PUBLIC_KEY must be set together');
     return undefined;
   }
-  if (!UUID.test(clientId)) {
+  if (!isUuid(clientId)) {
     problems.push(`BOOTSTRAP_OPERATOR_CLIENT_ID must be a UUID (got "${clientId}")`);
     return undefined;
   }

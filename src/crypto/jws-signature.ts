@@ -1,6 +1,6 @@
 import { constants, verify, type KeyObject } from 'node:crypto';
 
-export type JwsAlgorithm = 'RS256' | 'PS256' | 'ES256' | 'EdDSA';
+import type { JwsAlgorithm } from './jws-algorithms.js';
 
 /**
  * Checks a JWS signature (RFC 7515 §5.2 step 8, algorithms per RFC 7518 and

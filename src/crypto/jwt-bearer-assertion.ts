@@ -1,5 +1,6 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { decodeBase64Url } from './base64url.js';
+import { JWS_ALGORITHMS, KID_PATTERN, type JwsAlgorithm } from './jws-algorithms.js';
 import { verifyJwsSignature } from './jws-signature.js';
 import { hasDuplicateMemberNames } from './strict-json.js';
 import { RegisteredPublicKey, toKeyObject } from './public-key.js';
@@ -9,12 +10,12 @@ export class AssertionError extends Error {
   override name = 'AssertionError';
 }
 
-export const ASSERTION_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
-export type AssertionAlgorithm = (typeof ASSERTION_ALGORITHMS)[number];
+/** Every JWS algorithm of ours may sign an assertion. */
+export const ASSERTION_ALGORITHMS = JWS_ALGORITHMS;
+export type AssertionAlgorithm = JwsAlgorithm;
 
 /** Largest assertion we read: far above any honest one, far below the body limit. */
 export const MAX_ASSERTION_LENGTH = 8192;
-const KID = /^[A-Za-z0-9._-]{1,128}$/;
 // Headers that would let the token choose its own key or change how it is read (RFC 8725 §3.1, §3.10).
 const REFUSED_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'crit', 'b64', 'zip', 'enc'] as const;
 
@@ -66,7 +67,7 @@ export function parseAssertion(token: string): UnverifiedAssertion {
   const payload = decodeJsonObject(parts[1], 'payload');
   if (parts[2].length === 0 || decodeBase64Url(parts[2]) === null) throw new AssertionError('The assertion signature is malformed');
   const kid = header.kid;
-  if (kid !== undefined && (typeof kid !== 'string' || !KID.test(kid))) {
+  if (kid !== undefined && (typeof kid !== 'string' || !KID_PATTERN.test(kid))) {
     throw new AssertionError('The assertion header kid is malformed');
   }
   const issuer = payload.iss;

@@ -1,7 +1,9 @@
 import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { hasDuplicateMemberNames } from './strict-json.js';
 
-export type PublicKeyAlgorithm = 'RS256' | 'PS256' | 'ES256' | 'EdDSA';
+import { KID_PATTERN, type JwsAlgorithm } from './jws-algorithms.js';
+
+export type PublicKeyAlgorithm = JwsAlgorithm;
 export type PublicKeyType = 'RSA' | 'EC' | 'OKP';
 
 /** A client's registered public key, as stored and as used to verify its assertions. */
@@ -23,7 +25,6 @@ const MAX_INPUT_BYTES = 16 * 1024;
 const MIN_RSA_BITS = 2048;
 // OpenSSL refuses to verify with larger moduli (OPENSSL_RSA_MAX_MODULUS_BITS), so such a key could never log in.
 const MAX_RSA_BITS = 16384;
-const KID = /^[A-Za-z0-9._-]{1,128}$/;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 const ALGORITHMS: Readonly<Record<PublicKeyType, readonly PublicKeyAlgorithm[]>> = {
@@ -101,7 +102,7 @@ function fromJwk(jwk: Record<string, unknown>): RegisteredPublicKey {
   if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.every((op) => op === 'verify'))) {
     throw new PublicKeyError('The JWK key_ops may only contain verify');
   }
-  if (jwk.kid !== undefined && (typeof jwk.kid !== 'string' || !KID.test(jwk.kid))) {
+  if (jwk.kid !== undefined && (typeof jwk.kid !== 'string' || !KID_PATTERN.test(jwk.kid))) {
     throw new PublicKeyError('The JWK kid must be 1 to 128 characters of A-Z a-z 0-9 . _ -');
   }
   const members: Record<string, string> = { kty };

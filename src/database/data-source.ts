@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
-import { ENTITY_CLASSES } from './entities.js';
 
 export interface DataSourceOptions {
   readonly url: string;
   readonly poolSize: number;
+  /** The mapped tables (record classes) that repositories are asked for: each feature module lists its own. Migrations need none. */
+  readonly tables?: readonly Function[];
 }
 
 /** Migrations are listed explicitly (no globs) so the same list works compiled and under Jest. */
@@ -13,7 +14,7 @@ export function createDataSource(options: DataSourceOptions): DataSource {
   return new DataSource({
     type: 'postgres',
     url: options.url,
-    entities: ENTITY_CLASSES,
+    entities: [...(options.tables ?? [])],
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',

@@ -1,9 +1,10 @@
-import { partyRole, type PartyType } from '../crypto/business-id.js';
-import type { EntityClientKeyRecord } from './entities/entity-client-key-record.js';
-import type { EntityClientRecord } from './entities/entity-client-record.js';
-import type { EntityRecord } from './entities/entity-record.js';
-import type { PartyMembershipRecord } from './entities/party-membership-record.js';
-import type { PartyRecord } from './entities/party-record.js';
+import type { ClientKeyView, EntityClientView, EntityView, MembershipView, PartyView } from '../contract/wire.js';
+import { partyRole, type PartyType } from '../model/business-id.js';
+import type { EntityClientKeyRecord } from './records/entity-client-key-record.js';
+import type { EntityClientRecord } from './records/entity-client-record.js';
+import type { EntityRecord } from './records/entity-record.js';
+import type { PartyMembershipRecord } from './records/party-membership-record.js';
+import type { PartyRecord } from './records/party-record.js';
 
 /** The wire shapes of directory objects, each produced here only. */
 
@@ -15,7 +16,7 @@ export function formatRecordedAt(date: Date, timeZone: string): string {
   return `${local} ${timeZone}`;
 }
 
-export function entityView(entity: EntityRecord, timeZone: string) {
+export function entityView(entity: EntityRecord, timeZone: string): EntityView {
   return {
     id: entity.id,
     eid: entity.eid,
@@ -29,7 +30,7 @@ export function entityView(entity: EntityRecord, timeZone: string) {
   };
 }
 
-export function partyView(party: PartyRecord, timeZone: string) {
+export function partyView(party: PartyRecord, timeZone: string): PartyView {
   return {
     id: party.id,
     name: party.name,
@@ -44,9 +45,7 @@ export function partyView(party: PartyRecord, timeZone: string) {
   };
 }
 
-export type PartyView = ReturnType<typeof partyView>;
-
-export function membershipView(membership: PartyMembershipRecord, timeZone: string) {
+export function membershipView(membership: PartyMembershipRecord, timeZone: string): MembershipView {
   return {
     id: membership.id,
     entity_id: membership.entityId,
@@ -57,7 +56,7 @@ export function membershipView(membership: PartyMembershipRecord, timeZone: stri
   };
 }
 
-export function clientView(client: EntityClientRecord, keys: readonly EntityClientKeyRecord[], timeZone: string) {
+export function clientView(client: EntityClientRecord, keys: readonly EntityClientKeyRecord[], timeZone: string): EntityClientView {
   return {
     client_id: client.clientId,
     entity_id: client.entityId,
@@ -72,6 +71,6 @@ export function clientView(client: EntityClientRecord, keys: readonly EntityClie
 }
 
 /** A registered key as shown: its kid and type, never the key material's private parts (there are none stored). */
-export function keyView(key: EntityClientKeyRecord) {
-  return { kid: key.kid, kty: key.jwk.kty, ...(key.jwk.crv === undefined ? {} : { crv: key.jwk.crv }), created_at: key.createdAt.toISOString() };
+export function keyView(key: EntityClientKeyRecord): ClientKeyView {
+  return { kid: key.kid, kty: String(key.jwk.kty), ...(key.jwk.crv === undefined ? {} : { crv: String(key.jwk.crv) }), created_at: key.createdAt.toISOString() };
 }

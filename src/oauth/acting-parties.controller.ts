@@ -1,8 +1,9 @@
 import { Controller, Get, Header, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { AccessTokenGuard, CurrentPrincipal } from '../tokens/access-token.guard.js';
-import type { Principal } from '../tokens/access-token.js';
-import { type ActingPartiesResponse, ActingPartiesService } from './acting-parties.service.js';
+import type { Principal } from '../tokens/principal.js';
+import type { ActingPartiesResponse } from '../contract/wire.js';
+import { ActingPartiesService } from './acting-parties.service.js';
 
 const ITEM_EXAMPLE = {
   party_id: 1394,

@@ -1,30 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { DirectoryService } from '../directory/directory.service.js';
-import type { Principal } from '../tokens/access-token.js';
-
-/** One party the caller's entity may act for: what a portal offers to assume (token exchange). */
-export interface ActingPartyItem {
-  readonly party_id: number;
-  readonly party_name: string;
-  readonly type: string;
-  readonly role: string;
-  readonly business_id: string;
-  readonly business_id_type: string;
-  /** The party's owning entity, not the caller. */
-  readonly entity_id: number;
-  readonly entity_name: string;
-  /** What the caller's entity holds there: the owner scopes, or its membership's. */
-  readonly scope: string;
-  readonly owned: boolean;
-}
-
-export interface ActingPartiesResponse {
-  readonly parties: ActingPartyItem[];
-}
+import type { ActingPartiesResponse, ActingPartyItem } from '../contract/wire.js';
+import { EntityLookup, PartyLookup } from '../directory/lookups.js';
+import type { Principal } from '../tokens/principal.js';
 
 @Injectable()
 export class ActingPartiesService {
-  constructor(private readonly directory: DirectoryService) {}
+  constructor(
+    private readonly parties: PartyLookup,
+    private readonly entities: EntityLookup,
+  ) {}
 
   /**
    * The active parties the bearer's entity may act for: the same list the
@@ -32,10 +16,10 @@ export class ActingPartiesService {
    * owning entity name, then party name, then id.
    */
   async list(principal: Principal): Promise<ActingPartiesResponse> {
-    const acting = await this.directory.actingParties(principal.entityId);
+    const acting = await this.parties.actingParties(principal.entityId);
     const owners = new Map<number, string>();
     for (const entityId of new Set(acting.map(({ party }) => party.entityId))) {
-      const entity = await this.directory.findEntity(entityId); // cached
+      const entity = await this.entities.findEntity(entityId); // cached
       if (entity !== null) owners.set(entityId, entity.name);
     }
     const parties = acting

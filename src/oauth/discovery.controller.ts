@@ -2,6 +2,7 @@ import { Controller, Get, Header, Inject } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { ASSERTION_ALGORITHMS } from '../crypto/jwt-bearer-assertion.js';
+import { MODULE_SCOPES } from '../model/scope.js';
 import { SigningKeys } from '../tokens/signing-keys.service.js';
 import { GrantRegistry } from './grants/grant-registry.js';
 
@@ -43,7 +44,7 @@ export class DiscoveryController {
       token_endpoint_auth_methods_supported: ['none'],
       jwt_bearer_assertion_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
       access_token_signing_alg_values_supported: ['ES256'],
-      scopes_supported: ['read:auth', 'use:auth', 'manage:auth', 'read:data', 'use:data', 'manage:data', 'read:registrant', 'use:registrant', 'manage:registrant'],
+      scopes_supported: MODULE_SCOPES,
     };
   }
 }

@@ -5,13 +5,20 @@ import { ActingPartiesController } from './acting-parties.controller.js';
 import { ActingPartiesService } from './acting-parties.service.js';
 import { DiscoveryController } from './discovery.controller.js';
 import { GRANT_PROVIDERS, GrantRegistry } from './grants/grant-registry.js';
-import { IntrospectionController, IntrospectionService } from './introspection.controller.js';
-import { RevocationController, RevocationService } from './revocation.controller.js';
+import { IntrospectionController } from './introspection.controller.js';
+import { IntrospectionService } from './introspection.service.js';
+import { RevocationController } from './revocation.controller.js';
+import { RevocationService } from './revocation.service.js';
 import { PartyResolver } from './party-resolver.js';
 import { ReplayStore } from './replay-store.js';
 import { TokenEndpointService } from './token-endpoint.service.js';
 import { TokenController } from './token.controller.js';
-import { UserinfoController, UserinfoService } from './userinfo.controller.js';
+import { UsedAssertionRecord } from './used-assertion-record.js';
+import { UserinfoController } from './userinfo.controller.js';
+import { UserinfoService } from './userinfo.service.js';
+
+/** The tables this module owns. */
+export const OAUTH_TABLES = [UsedAssertionRecord];
 
 /** The token endpoint and its grants, userinfo, the parties a bearer may act for, introspection, revocation and discovery. */
 @Module({

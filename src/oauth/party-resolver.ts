@@ -1,13 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { OAuthError } from '../common/protocol-errors.js';
-import { ActingParty, DirectoryService } from '../directory/directory.service.js';
-import type { EntityClientRecord } from '../directory/entities/entity-client-record.js';
-import { PartyIdentifier } from './party-identifier.js';
+import { type ActingParty, PartyLookup } from '../directory/lookups.js';
+import type { EntityClientRecord } from '../directory/records/entity-client-record.js';
+import { PartyIdentifier } from '../model/party-identifier.js';
 
 /** Decides which party a login acts for, from the client and the assertion's `sub`. */
 @Injectable()
 export class PartyResolver {
-  constructor(private readonly directory: DirectoryService) {}
+  constructor(
+    private readonly parties: PartyLookup,
+  ) {}
 
   /** The party to act for, or undefined for an entity-level token. */
   async resolve(client: EntityClientRecord, subject: string | undefined): Promise<ActingParty | undefined> {
@@ -17,7 +19,7 @@ export class PartyResolver {
     }
     if (client.partyId === null && identifier === undefined) return undefined;
 
-    const acting = await this.directory.actingParties(client.entityId);
+    const acting = await this.parties.actingParties(client.entityId);
     if (client.partyId !== null) {
       const fixed = acting.find((candidate) => candidate.party.id === client.partyId);
       if (fixed === undefined) throw new OAuthError('invalid_grant', "The client's party is inactive or its entity may no longer act for it");

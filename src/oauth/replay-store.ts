@@ -1,10 +1,11 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import pg from 'pg';
+import type pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { Batcher } from '../common/batcher.js';
 import { startPeriodicTask } from '../common/periodic-task.js';
-import { isDatabaseUnavailable } from '../database/availability.js';
+import { isDatabaseUnavailable } from '../common/database-availability.js';
+import { DedicatedPools } from '../database/dedicated-pools.js';
 
 const PURGE_INTERVAL_MS = 60_000;
 /** How far the service's and Postgres's clocks may drift apart without reopening a used jti. */
@@ -60,17 +61,16 @@ export class ReplayStore implements OnModuleInit, OnModuleDestroy {
     failsWaiting: isDatabaseUnavailable,
   });
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
-    this.pool = new pg.Pool({
-      connectionString: (dataSource.options as { url?: string }).url,
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    pools: DedicatedPools,
+  ) {
+    this.pool = pools.create({
+      name: 'token-issuer replay store',
       max: CLAIM_BATCHES_IN_FLIGHT,
-      connectionTimeoutMillis: 1500,
-      query_timeout: 1800,
-      keepAlive: true,
-      application_name: 'token-issuer replay store',
-      options: '-c synchronous_commit=off',
+      sessionOptions: '-c synchronous_commit=off',
+      onError: (message) => this.logger.warn(`replay store connection: ${message}`),
     });
-    this.pool.on('error', (error) => this.logger.warn(`replay store connection: ${error.message}`));
   }
 
   /**

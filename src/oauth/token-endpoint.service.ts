@@ -34,6 +34,6 @@ export class TokenEndpointService {
     const grant = this.registry.get(type);
     if (grant === undefined) throw new OAuthError('unsupported_grant_type', 'This grant_type is not supported');
     named(grant.metricName);
-    return grant.exchange(new Map([...form].filter(([name]) => grant.parameters.has(name))));
+    return grant.exchange(new Map([...form].filter(([name]) => Object.hasOwn(grant.parameters, name))));
   }
 }

@@ -2,11 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { BearerTokenError, RegistrantError } from '../common/protocol-errors.js';
-import { isValidEstonianIdent } from '../crypto/business-id.js';
+import { isValidEstonianIdent } from '../model/business-id.js';
 import { verifyEidCertificate } from '../crypto/eid-certificate.js';
 import { AuditTrail } from '../audit/audit-trail.service.js';
-import { DirectoryService, type PersonByPid } from '../directory/directory.service.js';
-import { AccessTokenVerifier, type Principal } from '../tokens/access-token.js';
+import { DirectoryStore, type PersonByPid } from '../directory/directory-store.js';
+import { AccessTokenVerifier } from '../tokens/access-token-verifier.js';
+import { type Principal } from '../tokens/principal.js';
 import { extractBearerToken } from '../tokens/bearer-token.strategy.js';
 import { PrincipalStanding } from '../tokens/principal-standing.service.js';
 import type { EidLoginDto } from './registrant-login.dto.js';
@@ -26,7 +27,7 @@ const MAX_NAME_LENGTH = 255;
 export class EidLoginService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly directory: DirectoryService,
+    private readonly store: DirectoryStore,
     private readonly accessTokens: AccessTokenVerifier,
     private readonly standing: PrincipalStanding,
     private readonly audit: AuditTrail,
@@ -39,9 +40,9 @@ export class EidLoginService {
     const name = `${values.firstName} ${values.lastName}`;
     const via = { via: 'eid_login', certificate: input.certificate !== undefined };
     // An unchanged person is only read: a write would also make every replica drop its directory caches.
-    const found = await this.directory.findByPid(pid);
+    const found = await this.store.findByPid(pid);
     const person = found !== null && (found.type !== 'person' || found.name === name) ? found : await this.audit.audited(partner, async (tx) => {
-      const written = await this.directory.writePersonByPid(pid, name, tx);
+      const written = await this.store.writePersonByPid(pid, name, tx);
       if (written === null) return { result: null, change: null };
       const { created, previousName, ...person } = written;
       const change = created

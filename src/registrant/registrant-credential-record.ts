@@ -1,5 +1,5 @@
 import { Column, Entity, JoinColumn, OneToOne, PrimaryColumn, type Relation, Unique } from 'typeorm';
-import { EntityRecord } from '../directory/entities/entity-record.js';
+import { EntityRecord } from '../directory/records/entity-record.js';
 
 /** A person's password login: its username (its e-mail, normalized) and argon2id hash. */
 @Entity('registrant_credentials')

@@ -3,19 +3,13 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { QueueFullError } from '../common/concurrency-limit.js';
 import { RegistrantError } from '../common/protocol-errors.js';
+import type { RegistrantLoginResponse } from '../contract/wire.js';
 import { Metrics } from '../health/metrics.service.js';
 import { RegistrantTokens } from '../tokens/registrant-tokens.service.js';
 import { EidLoginService } from './eid-login.service.js';
 import { LoginThrottle, type LoginOutcome } from './login-throttle.service.js';
 import { RegistrantCredentials } from './registrant-credentials.service.js';
 import { EidLoginDto, PasswordLoginDto } from './registrant-login.dto.js';
-
-export interface RegistrantLoginResponse {
-  readonly access_token: string;
-  /** "2018-07-13 11:30:51 UTC", as the registry has always written it. */
-  readonly expires_at: string;
-  readonly type: 'Bearer';
-}
 
 const OUTCOMES: Record<number, string> = { 401: 'not_authorized', 422: 'invalid', 429: 'throttled', 503: 'unavailable' };
 

@@ -1,9 +1,12 @@
+import { ErrorFormat } from '../common/error-format.js';
 import { Body, Controller, Headers, HttpCode, Ip, Post } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse, getSchemaPath, ApiExtraModels } from '@nestjs/swagger';
 import { EidLoginDto, PasswordLoginDto } from './registrant-login.dto.js';
-import { RegistrantLoginService, type RegistrantLoginResponse } from './registrant-login.service.js';
+import type { RegistrantLoginResponse } from '../contract/wire.js';
+import { RegistrantLoginService } from './registrant-login.service.js';
 
 @Controller('api/v1/registrant/auth')
+@ErrorFormat('registrant')
 @ApiTags('registrant')
 @ApiExtraModels(PasswordLoginDto, EidLoginDto)
 export class RegistrantController {

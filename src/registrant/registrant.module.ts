@@ -10,7 +10,13 @@ import { EidLoginService } from './eid-login.service.js';
 import { LoginThrottle } from './login-throttle.service.js';
 import { RegistrantCredentials } from './registrant-credentials.service.js';
 import { RegistrantLoginService } from './registrant-login.service.js';
+import { LoginKnownAddressRecord } from './login-known-address-record.js';
+import { LoginThrottleRecord } from './login-throttle-record.js';
+import { RegistrantCredentialRecord } from './registrant-credential-record.js';
 import { RegistrantController } from './registrant.controller.js';
+
+/** The tables this module owns. */
+export const REGISTRANT_TABLES = [RegistrantCredentialRecord, LoginThrottleRecord, LoginKnownAddressRecord];
 
 /** Registrant login (password, eID) and the credentials it checks. */
 @Module({

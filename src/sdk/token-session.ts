@@ -1,5 +1,7 @@
 import { createPrivateKey, randomUUID, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { GRANT_TYPE } from '../contract/urns.js';
+import type { OAuthErrorResponse, TokenResponse } from '../contract/wire.js';
 
 export interface TokenSessionOptions {
   /** The entity client's id. */
@@ -95,10 +97,10 @@ export class TokenSession {
       .setIssuedAt(nowSeconds)
       .setExpirationTime(nowSeconds + 60)
       .sign(this.key);
-    const form = new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion });
+    const form = new URLSearchParams({ grant_type: GRANT_TYPE.jwtBearer, assertion });
     if (this.options.scope !== undefined) form.set('scope', this.options.scope);
     const response = await this.http(this.options.tokenEndpoint ?? `${issuer}/auth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
-    const body = (await response.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; error?: string; error_description?: string };
+    const body = (await response.json().catch(() => ({}))) as Partial<TokenResponse & OAuthErrorResponse>;
     if (!response.ok || typeof body.access_token !== 'string' || typeof body.expires_in !== 'number') {
       throw new TokenSessionError(response.status, body.error ?? 'invalid_response', body.error_description ?? 'The token endpoint gave no token');
     }

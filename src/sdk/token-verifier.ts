@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
-import { ScopeSet } from '../crypto/scope.js';
+import type { IntrospectionResponse } from '../contract/wire.js';
+import { ScopeSet } from '../model/scope.js';
 
 export interface TokenVerifierOptions {
   /** The issuer's base URL (its PUBLIC_URL): the expected `iss`. */
@@ -111,8 +112,8 @@ export class TokenVerifier {
       body: new URLSearchParams({ token }).toString(),
     });
     if (!response.ok) throw new Error(`introspection failed: HTTP ${response.status}`);
-    const body = (await response.json()) as JWTPayload & { active?: boolean };
-    const verified = body.active === true ? describe(body) : null;
+    const body = (await response.json()) as IntrospectionResponse;
+    const verified = body.active === true ? describe(body as JWTPayload) : null;
     const ttl = (introspection.cacheSeconds ?? 60) * 1000;
     const until = Math.min(this.now() + ttl, verified === null ? Infinity : verified.exp * 1000);
     this.answers.set(token, { token: verified, until });

@@ -2,7 +2,7 @@ import { createParamDecorator, ExecutionContext, Injectable, SetMetadata } from 
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { BearerTokenError } from '../common/protocol-errors.js';
-import { Principal } from './access-token.js';
+import { Principal } from './principal.js';
 import { PrincipalStanding } from './principal-standing.service.js';
 
 const REQUIRED_SCOPE = 'token-issuer:required-scope';

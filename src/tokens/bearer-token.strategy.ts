@@ -3,7 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-custom';
 import { BearerTokenError } from '../common/protocol-errors.js';
-import { Principal } from './access-token.js';
+import { Principal } from './principal.js';
 import { RegistrantTokens } from './registrant-tokens.service.js';
 import { TokenReader } from './token-reader.service.js';
 

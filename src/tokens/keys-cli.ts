@@ -5,6 +5,7 @@ import { SigningKeySealer } from '../crypto/signing-key-sealer.js';
 import { createDataSource } from '../database/data-source.js';
 import { connectOrStartEmbedded } from '../database/embedded-postgres.js';
 import { migrateDatabase } from '../database/migrate.js';
+import { SigningKeyRecord } from './signing-key-record.js';
 import { loadSigningKeys, rotateSigningKeys, RotationError } from './signing-key-rotation.js';
 
 const USAGE = 'usage: npm run keys -- list | rotate';
@@ -19,7 +20,7 @@ async function main(command: string | undefined): Promise<void> {
   // the embedded default keeps it beside the database, as main.ts does.
   const tokenSecret = config.tokenSecret ?? (await readOrCreateSecretFile(join(config.dataDir, 'token-secret'), 48));
   const sealer = new SigningKeySealer(tokenSecret, config.tokenSecretsPrevious);
-  const dataSource = await createDataSource({ url: config.databaseUrl ?? embedded!.url, poolSize: 2 }).initialize();
+  const dataSource = await createDataSource({ url: config.databaseUrl ?? embedded!.url, poolSize: 2, tables: [SigningKeyRecord] }).initialize();
   try {
     await migrateDatabase(dataSource);
     if (command === 'rotate') console.log(JSON.stringify(await rotateSigningKeys(dataSource, sealer, { accessTokenTtlSeconds: config.accessTokenTtlSeconds })));

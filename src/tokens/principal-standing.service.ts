@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ScopeSet } from '../crypto/scope.js';
-import { DirectoryService } from '../directory/directory.service.js';
-import type { Principal } from './access-token.js';
+import { ScopeSet } from '../model/scope.js';
+import { ClientLookup, EntityLookup, PartyLookup } from '../directory/lookups.js';
+import type { Principal } from './principal.js';
 
 /**
  * What a verified token may still do, from the directory's live state (its
@@ -13,28 +13,32 @@ import type { Principal } from './access-token.js';
  */
 @Injectable()
 export class PrincipalStanding {
-  constructor(private readonly directory: DirectoryService) {}
+  constructor(
+    private readonly clients: ClientLookup,
+    private readonly entities: EntityLookup,
+    private readonly parties: PartyLookup,
+  ) {}
 
   /** The principal with its live scope, or null when it no longer stands. */
   async check(principal: Principal): Promise<Principal | null> {
     if (principal.kind === 'registrant') {
-      const person = await this.directory.findEntity(principal.entityId);
+      const person = await this.entities.findEntity(principal.entityId);
       return person !== null && person.eid === principal.subject && person.status === 'active' ? principal : null;
     }
     let held: ScopeSet | undefined;
     if (principal.clientId !== undefined) {
-      const credentials = await this.directory.findClientCredentials(principal.clientId);
+      const credentials = await this.clients.findClientCredentials(principal.clientId);
       if (credentials === null || !credentials.client.active || credentials.entity.status !== 'active') return null;
       if (credentials.client.entityId !== principal.entityId) return null;
       if (credentials.client.partyId !== null && credentials.client.partyId !== principal.partyId) return null;
       held = ScopeSet.fromArray(credentials.client.scopes);
     } else {
       // Exchanged from a person's registrant token: the person must still be active.
-      const person = await this.directory.findEntity(principal.entityId);
+      const person = await this.entities.findEntity(principal.entityId);
       if (person === null || person.eid !== principal.subject || person.status !== 'active') return null;
     }
     if (principal.partyId !== undefined) {
-      const acting = (await this.directory.actingParties(principal.entityId)).find(({ party }) => party.id === principal.partyId);
+      const acting = (await this.parties.actingParties(principal.entityId)).find(({ party }) => party.id === principal.partyId);
       if (acting === undefined) return null;
       held = held === undefined ? acting.scopes : held.intersect(acting.scopes);
     }

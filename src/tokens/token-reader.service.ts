@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { RegistrantTokenPayload } from '../crypto/aes-token-codec.js';
-import { type AccessTokenClaims, AccessTokenVerifier, Principal } from './access-token.js';
+import { AccessTokenVerifier } from './access-token-verifier.js';
+import { type AccessTokenClaims, Principal } from './principal.js';
 import { RegistrantTokens } from './registrant-tokens.service.js';
 
 /** A valid token of either kind, with what each kind says. */

@@ -1,4 +1,5 @@
 import { createDataSource } from '../../src/database/data-source.js';
+import { ALL_TABLES } from '../../src/tables.js';
 import { migrateDatabase } from '../../src/database/migrate.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { generateSigningJwk } from '../../src/crypto/signing-key-ring.js';
@@ -9,7 +10,7 @@ const ALL_MIGRATIONS = MIGRATIONS.map((migration) => migration.name);
 describe('start-up: migrations, bootstrap and signing keys', () => {
   it('leaves no difference between the migrations and the mapped entities', async () => {
     const url = await TestApp.freshDatabase(process.env.TEST_ADMIN_DATABASE_URL!);
-    const dataSource = await createDataSource({ url, poolSize: 2 }).initialize();
+    const dataSource = await createDataSource({ url, poolSize: 2, tables: ALL_TABLES }).initialize();
     try {
       expect(await migrateDatabase(dataSource)).toEqual(ALL_MIGRATIONS);
       expect(await migrateDatabase(dataSource)).toEqual([]);

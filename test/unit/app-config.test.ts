@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { ConfigError, fastifyTrustProxy, loadConfig } from '../../src/config/app-config.js';
+import { ConfigError, loadConfig } from '../../src/config/app-config.js';
+import { fastifyTrustProxy } from '../../src/config/trust-proxy.js';
 import { generateSigningJwk } from '../../src/crypto/signing-key-ring.js';
 
 describe('loadConfig', () => {

@@ -1,4 +1,4 @@
-import { AssumePartyScopeError, parseAssumePartyScope, type AssumePartyScopeReason } from '../../src/crypto/assume-party-scope.js';
+import { AssumePartyScopeError, parseAssumePartyScope, type AssumePartyScopeReason } from '../../src/model/assume-party-scope.js';
 
 const reasonOf = (text: string | undefined): AssumePartyScopeReason => {
   try {

@@ -2,7 +2,7 @@ import {
   PARTY_TYPES, type EntityType,
   isValidEicX, isValidEmailId, isValidEstonianIdent, isValidGln, isValidOrgNumber, isValidPid, isValidUuid,
   partyRole, validateEntityBusinessId, validatePartyBusinessId,
-} from '../../src/crypto/business-id.js';
+} from '../../src/model/business-id.js';
 
 /** Every string that differs from `text` in exactly one position, over `alphabet`. */
 const singleSubstitutions = (text: string, alphabet: string) =>

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Scope, ScopeSet, ScopeSyntaxError } from '../../src/crypto/scope.js';
+import { Scope, ScopeSet, ScopeSyntaxError } from '../../src/model/scope.js';
 
 const scope = (text: string) => {
   const parsed = Scope.parse(text);

@@ -30,4 +30,16 @@ export class GrantRegistry {
   get types(): string[] {
     return [...this.grants.keys()];
   }
+
+  /** The token request as an OpenAPI schema: every grant_type and every parameter a grant declares. */
+  requestSchema(): Record<string, unknown> {
+    const properties: Record<string, { type: 'string'; description?: string; enum?: string[] }> = { grant_type: { type: 'string', enum: this.types } };
+    for (const grant of this.grants.values()) {
+      for (const [name, meaning] of Object.entries(grant.parameters)) {
+        const description = `${grant.metricName}: ${meaning}`;
+        properties[name] = { type: 'string', description: properties[name]?.description === undefined ? description : `${properties[name].description}; ${description}` };
+      }
+    }
+    return { type: 'object', required: ['grant_type'], properties };
+  }
 }

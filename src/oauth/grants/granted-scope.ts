@@ -1,5 +1,5 @@
 import { OAuthError } from '../../common/protocol-errors.js';
-import type { ScopeSet } from '../../crypto/scope.js';
+import type { ScopeSet } from '../../model/scope.js';
 
 /**
  * The scope a grant issues: everything `held`, or the `requested` part of it.

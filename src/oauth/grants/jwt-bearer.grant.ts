@@ -1,11 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { GRANT_TYPE, TOKEN_TYPE } from '../../contract/urns.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { OAuthError } from '../../common/protocol-errors.js';
 import { AssertionError, AssertionPolicy, parseAssertion, verifyAssertion } from '../../crypto/jwt-bearer-assertion.js';
-import { ScopeSet, ScopeSyntaxError } from '../../crypto/scope.js';
-import { DirectoryService } from '../../directory/directory.service.js';
-import { AccessTokenIssuer, ENTITY_ROLE } from '../../tokens/access-token.js';
+import { ScopeSet, ScopeSyntaxError } from '../../model/scope.js';
+import { ClientLookup } from '../../directory/lookups.js';
+import { AccessTokenIssuer } from '../../tokens/access-token-issuer.js';
+import { ENTITY_ROLE } from '../../tokens/principal.js';
 import { PartyResolver } from '../party-resolver.js';
 import { ReplayStore } from '../replay-store.js';
 import type { Grant, TokenForm, TokenResponse } from './grant.js';
@@ -17,14 +19,17 @@ export const CLOCK_LEEWAY_SECONDS = 30;
 /** RFC 7523 §2.1: a client signs an assertion with its registered key and names the party it acts for. */
 @Injectable()
 export class JwtBearerGrant implements Grant {
-  readonly type = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+  readonly type = GRANT_TYPE.jwtBearer;
   readonly metricName = 'jwt-bearer';
-  readonly parameters: ReadonlySet<string> = new Set(['assertion', 'scope']);
+  readonly parameters = {
+    assertion: 'RFC 7523 JWT signed with a registered key of the client',
+    scope: 'Space-separated, to ask for less',
+  };
   private readonly policy: AssertionPolicy;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
-    private readonly directory: DirectoryService,
+    private readonly clients: ClientLookup,
     private readonly parties: PartyResolver,
     private readonly replays: ReplayStore,
     private readonly issuer: AccessTokenIssuer,
@@ -70,7 +75,7 @@ export class JwtBearerGrant implements Grant {
     return {
       access_token: token,
       expires_in: expiresIn,
-      issued_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+      issued_token_type: TOKEN_TYPE.jwt,
       token_type: 'Bearer',
       scope: granted.toString(),
     };
@@ -84,7 +89,7 @@ export class JwtBearerGrant implements Grant {
   private async verify(text: string) {
     try {
       const unverified = parseAssertion(text);
-      const credentials = await this.directory.findClientCredentials(unverified.issuer);
+      const credentials = await this.clients.findClientCredentials(unverified.issuer);
       const verified = await verifyAssertion(unverified, credentials?.keys ?? null, this.policy);
       if (!credentials!.client.active) throw new AssertionError('The client is inactive');
       if (credentials!.entity.status !== 'active') throw new AssertionError("The client's entity is inactive");

@@ -1,17 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { GRANT_TYPE, TOKEN_TYPE, type TokenType } from '../../contract/urns.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { OAuthError } from '../../common/protocol-errors.js';
-import { ASSUME_PARTY_FORM, AssumePartyScopeError, parseAssumePartyScope, type AssumePartyScope } from '../../crypto/assume-party-scope.js';
+import { ASSUME_PARTY_FORM, AssumePartyScopeError, parseAssumePartyScope, type AssumePartyScope } from '../../model/assume-party-scope.js';
 import type { RegistrantTokenPayload } from '../../crypto/aes-token-codec.js';
-import { DirectoryService } from '../../directory/directory.service.js';
-import { AccessTokenIssuer, type AccessTokenSubject, NoLifetimeLeftError, TOKEN_EXCHANGE_CLIENT_ID } from '../../tokens/access-token.js';
+import { EntityLookup, PartyLookup } from '../../directory/lookups.js';
+import { AccessTokenIssuer, type AccessTokenSubject, NoLifetimeLeftError } from '../../tokens/access-token-issuer.js';
+import { TOKEN_EXCHANGE_CLIENT_ID } from '../../tokens/principal.js';
 import { RegistrantTokens } from '../../tokens/registrant-tokens.service.js';
 import type { Grant, TokenForm, TokenResponse } from './grant.js';
 import { grantedScope } from './granted-scope.js';
 
-export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
-export const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
+const ACCESS_TOKEN_TYPE = TOKEN_TYPE.accessToken;
+const JWT_TOKEN_TYPE = TOKEN_TYPE.jwt;
 /** Our access tokens are both an access token and a JWT, so either may be asked for (RFC 8693 §2.1). */
 const ISSUABLE_TOKEN_TYPES: ReadonlySet<string> = new Set([ACCESS_TOKEN_TYPE, JWT_TOKEN_TYPE]);
 
@@ -30,16 +32,24 @@ const NOT_ACTING = 'The subject may not act for this party';
  */
 @Injectable()
 export class TokenExchangeGrant implements Grant {
-  readonly type = 'urn:ietf:params:oauth:grant-type:token-exchange';
+  readonly type = GRANT_TYPE.tokenExchange;
   readonly metricName = 'token-exchange';
-  readonly parameters: ReadonlySet<string> = new Set([
-    'subject_token', 'subject_token_type', 'scope', 'requested_token_type', 'audience', 'resource', 'actor_token', 'actor_token_type',
-  ]);
+  readonly parameters = {
+    subject_token: "The person's registrant token",
+    subject_token_type: ACCESS_TOKEN_TYPE,
+    scope: 'Exactly one assume:party:<party_id>, optionally with scopes to ask for less',
+    requested_token_type: `Optional: ${ACCESS_TOKEN_TYPE} (the default) or ${JWT_TOKEN_TYPE}`,
+    audience: 'Optional: PUBLIC_URL only',
+    resource: 'Optional: PUBLIC_URL only',
+    actor_token: 'Refused: no delegation',
+    actor_token_type: 'Refused: no delegation',
+  };
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly registrantTokens: RegistrantTokens,
-    private readonly directory: DirectoryService,
+    private readonly entities: EntityLookup,
+    private readonly parties: PartyLookup,
     private readonly issuer: AccessTokenIssuer,
   ) {}
 
@@ -63,13 +73,13 @@ export class TokenExchangeGrant implements Grant {
     const requested = assumeScopeOf(form.get('scope'));
 
     const subject = await this.verifySubject(subjectToken);
-    const person = await this.directory.findEntity(subject.entity_id);
+    const person = await this.entities.findEntity(subject.entity_id);
     if (person === null || person.eid !== subject.eid || person.status !== 'active') {
       throw new OAuthError('invalid_request', "The subject_token's entity is unknown or inactive");
     }
 
     // The same answer whether the party does not exist, is inactive or is someone else's: ids do not leak.
-    const acting = (await this.directory.actingParties(person.id)).find((candidate) => candidate.party.id === requested.partyId);
+    const acting = (await this.parties.actingParties(person.id)).find((candidate) => candidate.party.id === requested.partyId);
     if (acting === undefined) throw new OAuthError('invalid_target', NOT_ACTING);
 
     const granted = grantedScope(acting.scopes, requested.narrowing, {
@@ -86,7 +96,7 @@ export class TokenExchangeGrant implements Grant {
       scope: granted,
       sessionId: subject.jti,
     });
-    return { access_token: token, expires_in: expiresIn, issued_token_type: issuedTokenType, token_type: 'Bearer', scope: granted.toString() };
+    return { access_token: token, expires_in: expiresIn, issued_token_type: issuedTokenType as TokenType, token_type: 'Bearer', scope: granted.toString() };
   }
 
   private subjectTokenOf(form: TokenForm): string {

@@ -8,6 +8,8 @@ export const SCOPE_VERBS = ['read', 'use', 'manage'] as const;
 export type ScopeVerb = (typeof SCOPE_VERBS)[number];
 export const SCOPE_MODULES = ['auth', 'data', 'registrant'] as const;
 export type ScopeModule = (typeof SCOPE_MODULES)[number];
+/** Every verb on every module, module by module: the scopes metadata lists (`scopes_supported`). */
+export const MODULE_SCOPES = SCOPE_MODULES.flatMap((module) => SCOPE_VERBS.map((verb) => `${verb}:${module}`));
 
 const RESOURCE = /^[a-z0-9_]+$/;
 const MAX_SCOPE_LENGTH = 200;

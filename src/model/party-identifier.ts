@@ -1,4 +1,4 @@
-import { PARTY_BUSINESS_ID_TYPES, PARTY_TYPES, type PartyBusinessIdType, type PartyType } from '../crypto/business-id.js';
+import { PARTY_BUSINESS_ID_TYPES, PARTY_TYPES, type PartyBusinessIdType, type PartyType } from './business-id.js';
 
 /**
  * The assertion `sub` naming a party: `no:party:<id type>:<business id>`

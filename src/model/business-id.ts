@@ -18,6 +18,8 @@ export const PARTY_TYPES = [
   'third_party',
 ] as const;
 export type PartyType = (typeof PARTY_TYPES)[number];
+/** The operator's party type. Being of this type gives no power: only the one marked operator party does (PartyLookup.operatorPartyId). */
+export const OPERATOR_PARTY_TYPE: PartyType = 'flexibility_information_system_operator';
 
 /** GS1 Global Location Number: 13 digits, mod-10 check digit with weights 3,1,3,… from the right. */
 export function isValidGln(text: string): boolean {
@@ -89,7 +91,14 @@ export function isValidPid(text: string): boolean {
 
 /** A UUID in its canonical 8-4-4-4-12 form, all lower or all upper case (one spelling, not a mix). */
 export function isValidUuid(text: string): boolean {
-  return typeof text === 'string' && (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(text) || /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/.test(text));
+  return isUuid(text) && (text === text.toLowerCase() || text === text.toUpperCase());
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A UUID in 8-4-4-4-12 form, in any case (client ids are looked up lower-cased). */
+export function isUuid(text: unknown): text is string {
+  return typeof text === 'string' && UUID.test(text);
 }
 
 type BusinessIdType = EntityBusinessIdType | PartyBusinessIdType;

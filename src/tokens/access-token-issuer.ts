@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { ScopeSet } from '../model/scope.js';
+import type { AccessTokenClaims } from './principal.js';
+import { SigningKeys } from './signing-keys.service.js';
+
+export interface AccessTokenSubject {
+  readonly clientId: string;
+  readonly eid: string;
+  readonly entityId: number;
+  readonly partyId: number | undefined;
+  readonly role: string;
+  readonly scope: ScopeSet;
+  /** The registrant token's jti, for tokens exchanged from one (claim `sid`). */
+  readonly sessionId?: string;
+}
+
+/** `notAfter` has passed: there is no lifetime left to issue a token for. */
+export class NoLifetimeLeftError extends Error {
+  override name = 'NoLifetimeLeftError';
+}
+
+export interface IssueLimits {
+  /** Epoch seconds the token must not outlive (an exchanged token never outlives its subject token). */
+  readonly notAfter?: number;
+}
+
+/** Signs access tokens (RFC 9068) with the current key of the ring. */
+@Injectable()
+export class AccessTokenIssuer {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly signingKeys: SigningKeys,
+  ) {}
+
+  /** `expiresIn` is the real lifetime: the configured one, or less when `notAfter` comes first. */
+  issue(subject: AccessTokenSubject, limits: IssueLimits = {}): { token: string; expiresIn: number } {
+    const now = Math.floor(Date.now() / 1000);
+    const expiresIn = Math.min(this.config.accessTokenTtlSeconds, (limits.notAfter ?? Infinity) - now);
+    if (!(expiresIn > 0)) throw new NoLifetimeLeftError('notAfter has passed');
+    const claims: AccessTokenClaims = {
+      iss: this.config.publicUrl,
+      aud: this.config.publicUrl,
+      sub: subject.eid,
+      client_id: subject.clientId,
+      iat: now,
+      exp: now + expiresIn,
+      jti: randomUUID(),
+      eid: subject.eid,
+      entity_id: subject.entityId,
+      ...(subject.partyId === undefined ? {} : { party_id: subject.partyId }),
+      role: subject.role,
+      scope: subject.scope.toString(),
+      ...(subject.sessionId === undefined ? {} : { sid: subject.sessionId }),
+    };
+    return { token: this.signingKeys.ring.signJwt({ typ: 'at+jwt' }, claims as unknown as Record<string, unknown>), expiresIn };
+  }
+}
