@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { ProblemError } from '../common/protocol-errors.js';
 import { ScopeSet } from '../model/scope.js';
@@ -28,10 +28,11 @@ export type AdminActor =
 
 @Injectable()
 export class AdminPolicy {
+  // Only what the rules read, so a unit test can hand in fakes.
   constructor(
-    private readonly store: DirectoryStore,
+    @Inject(DirectoryStore) private readonly store: Pick<DirectoryStore, 'rightsOf'>,
     private readonly parties: PartyLookup,
-    private readonly credentials: RegistrantCredentials,
+    @Inject(RegistrantCredentials) private readonly credentials: Pick<RegistrantCredentials, 'custodyOf'>,
   ) {}
 
   async actorOf(principal: Principal): Promise<AdminActor> {

@@ -1,7 +1,6 @@
 import { type DynamicModule, type LoggerService, Module } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import type { AppConfig } from '../config/app-config.js';
 
 /** Object paths never written, should any log call carry them. */
 export const REDACTED_PATHS = [
@@ -57,14 +56,20 @@ export class AppLogger implements LoggerService {
   }
 }
 
-export function createRootLogger(config: AppConfig): pino.Logger {
+/** Where and how much to log: AppConfig's logLevel and logFile. */
+export interface LogSettings {
+  readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
+  readonly logFile: string | undefined;
+}
+
+export function createRootLogger(config: LogSettings): pino.Logger {
   // Synchronous writes: nothing is lost when the process exits right after a line.
   const destination = pino.destination(config.logFile === undefined ? { fd: 1, sync: true } : { dest: config.logFile, sync: true, mkdir: true });
   return pino({ level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
 }
 
 /** The AppLogger, for app.useLogger and for whoever injects it. */
-export function loggingModule(config: AppConfig): DynamicModule {
+export function loggingModule(config: LogSettings): DynamicModule {
   return { module: LoggingModule, global: true, providers: [{ provide: AppLogger, useValue: new AppLogger(createRootLogger(config)) }], exports: [AppLogger] };
 }
 
