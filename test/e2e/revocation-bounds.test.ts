@@ -33,16 +33,8 @@ describe('revocation bounds across replicas', () => {
     const now = Math.floor(Date.now() / 1000);
     return codec.encode({ typ: 'registrant', eid: person.eid, entity_id: person.id, name: 'Kari Bounds', iat: now, exp: now + lifetimeSeconds, jti: randomUUID() });
   };
-  const activeAt = async (app: TestApp, token: string) => {
-    const response = await app.fetch('/auth/introspect', {
-      method: 'POST',
-      headers: { authorization: `Bearer ${introspector}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token }).toString(),
-    });
-    return ((await response.json()) as { active: boolean }).active;
-  };
-  const revokeAt = (app: TestApp, token: string) =>
-    app.fetch('/auth/revoke', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token }).toString() });
+  const activeAt = (app: TestApp, token: string) => app.isActive(token, introspector);
+  const revokeAt = (app: TestApp, token: string) => app.revoke(token);
   /** Milliseconds until `app` reports every token inactive (fails after 3 s). */
   async function msUntilInactive(app: TestApp, tokens: string[], since: number): Promise<number> {
     while (Date.now() - since < 3000) {

@@ -12,16 +12,8 @@ describe('a large deny-list', () => {
     const introspector = await a.accessToken(await a.createClient(entity, ['use:auth:introspect']));
     return { a, client, introspector };
   }
-  const activeAt = async (app: TestApp, introspector: string, token: string) => {
-    const response = await app.fetch('/auth/introspect', {
-      method: 'POST',
-      headers: { authorization: `Bearer ${introspector}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token }).toString(),
-    });
-    return ((await response.json()) as { active: boolean }).active;
-  };
-  const revokeAt = (app: TestApp, token: string) =>
-    app.fetch('/auth/revoke', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token }).toString() });
+  const activeAt = (app: TestApp, introspector: string, token: string) => app.isActive(token, introspector);
+  const revokeAt = (app: TestApp, token: string) => app.revoke(token);
   /** `count` live revocations, made `age` ago, whose jtis sort before any UUID: a paged load meets them first. */
   const bulkRevocations = (app: TestApp, count: number, age = '0 seconds') =>
     app.query(

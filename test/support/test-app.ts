@@ -137,6 +137,21 @@ export class TestApp {
     return { clientId: body.client_id, privateKey, alg, kid: body.keys[0].kid };
   }
 
+  /** POST /auth/revoke of `token` (RFC 7009: no client authentication). */
+  revoke(token: string): Promise<Response> {
+    return this.fetch('/auth/revoke', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token }).toString() });
+  }
+
+  /** Whether introspection (as `caller`, a token covering use:auth:introspect) calls `token` active. */
+  async isActive(token: string, caller: string): Promise<boolean> {
+    const response = await this.fetch('/auth/introspect', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${caller}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token }).toString(),
+    });
+    return ((await response.json()) as { active: boolean }).active;
+  }
+
   /** JSON request with an optional bearer token. */
   async api(method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; headers: Headers; body: any }> {
     const headers: Record<string, string> = {};
