@@ -8,6 +8,8 @@ import { LoginThrottleAdmission1764400000000 } from './1764400000000-login-throt
 import { SealedSigningKeys1764500000000 } from './1764500000000-sealed-signing-keys.js';
 import { RevocationSubjects1764600000000 } from './1764600000000-revocation-subjects.js';
 import { OperatorAndCredentialCustody1764700000000 } from './1764700000000-operator-and-credential-custody.js';
+import { ClientMetadataAndSecrets1764800000000 } from './1764800000000-client-metadata-and-secrets.js';
+import { Processes1764900000000 } from './1764900000000-processes.js';
 
 /** Every migration, in order. TypeORM runs those not yet recorded in the `migrations` table. */
 export const MIGRATIONS = [
@@ -21,4 +23,6 @@ export const MIGRATIONS = [
   SealedSigningKeys1764500000000,
   RevocationSubjects1764600000000,
   OperatorAndCredentialCustody1764700000000,
+  ClientMetadataAndSecrets1764800000000,
+  Processes1764900000000,
 ];

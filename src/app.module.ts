@@ -9,6 +9,7 @@ import { DataModule } from './data/data.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { OAuthModule } from './oauth/oauth.module.js';
+import { ProcessesModule } from './processes/processes.module.js';
 import { RegistrantModule } from './registrant/registrant.module.js';
 import { ALL_TABLES } from './tables.js';
 
@@ -26,6 +27,7 @@ export class AppModule {
         RegistrantModule,
         DataModule,
         AdminModule,
+        ProcessesModule,
         HealthModule,
         ...extraModules,
       ],

@@ -104,53 +104,6 @@ export class UpdatePartyMembershipDto {
   scopes: string[];
 }
 
-export class CreateEntityClientDto {
-  @ApiProperty()
-  @IsInt() @Min(1) @Max(MAX_ID)
-  entity_id: number;
-
-  @ApiProperty({ example: 'PC #1', maxLength: 255 })
-  @IsString() @Length(1, 255) @NoControlCharacters()
-  name: string;
-
-  @ApiProperty({ example: SCOPES_EXAMPLE })
-  @IsArray() @ArrayMaxSize(64) @IsString({ each: true })
-  scopes: string[];
-
-  @ApiPropertyOptional({ type: Number, nullable: true, description: 'A fixed party: the client acts for it only' })
-  @IsOptional() @ValidateIf((_, value) => value !== null) @IsInt() @Min(1) @Max(MAX_ID)
-  party_id?: number | null;
-
-  /** PEM text, a JWK object, or a JWK as JSON text; checked by parsePublicKey. */
-  @ApiProperty({ description: 'PEM (SPKI or PKCS#1) or JWK: RSA ≥ 2048 bits, EC P-256 or Ed25519', oneOf: [{ type: 'string' }, { type: 'object' }] })
-  @IsDefined()
-  public_key: unknown;
-}
-
-export class UpdateEntityClientDto {
-  @ApiPropertyOptional({ maxLength: 255 })
-  @IsOptional() @IsString() @Length(1, 255) @NoControlCharacters()
-  name?: string;
-
-  @ApiPropertyOptional({ example: SCOPES_EXAMPLE })
-  @IsOptional() @IsArray() @ArrayMaxSize(64) @IsString({ each: true })
-  scopes?: string[];
-
-  @ApiPropertyOptional({ description: 'false: refused at its next login, and its tokens lose their power at once' })
-  @IsOptional() @IsBoolean()
-  active?: boolean;
-
-  @ApiPropertyOptional({ type: Number, nullable: true, description: 'A fixed party (null: none): the client acts for it only' })
-  @IsOptional() @ValidateIf((_, value) => value !== null) @IsInt() @Min(1) @Max(MAX_ID)
-  party_id?: number | null;
-}
-
-export class AddClientKeyDto {
-  @ApiProperty({ description: 'PEM (SPKI or PKCS#1) or JWK: RSA ≥ 2048 bits, EC P-256 or Ed25519', oneOf: [{ type: 'string' }, { type: 'object' }] })
-  @IsDefined()
-  public_key: unknown;
-}
-
 export class SetCredentialsDto {
   @ApiProperty({ example: 'knor@testkraft.test', description: "The person's e-mail" })
   @IsString() @Length(1, 254) @NoControlCharacters()

@@ -3,29 +3,28 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { ProblemError } from '../common/protocol-errors.js';
-import { isValidEmailId } from '../model/business-id.js';
+import type { CreatedEntityClientView } from '../contract/wire.js';
+import { SecretDigest } from '../crypto/secret-digest.js';
 import { DirectoryStore, type PageRequest } from '../directory/directory-store.js';
 import { EntityLookup, PartyLookup } from '../directory/lookups.js';
 import { EntityClientRecord } from '../directory/records/entity-client-record.js';
 import { clientView, keyView } from '../directory/views.js';
-import { passwordProblems } from '../registrant/password-policy.js';
-import { RegistrantCredentials, UsernameTakenError } from '../registrant/registrant-credentials.service.js';
-import { normalizeUsername } from '../registrant/username.js';
+import { clientMetadataProblems, DEFAULT_CLIENT_METADATA, isSecretMethod } from '../model/client-metadata.js';
 import type { Principal } from '../tokens/principal.js';
 import { RevocationList } from '../tokens/revocation-list.service.js';
-import { changes, conflictsAs, parseKey, parseScopes, pathId } from './admin-input.js';
-import { AdminPolicy, type AdminActor } from './admin-policy.js';
-import type { AddClientKeyDto, CreateEntityClientDto, SetCredentialsDto, UpdateEntityClientDto } from './admin.dto.js';
 import { AuditTrail } from '../audit/audit-trail.service.js';
+import { changes, conflictsAs, parseKey, parseScopes } from './admin-input.js';
+import { AdminPolicy, type AdminActor } from './admin-policy.js';
+import { metadataFrom, metadataOf, widensUse } from './client-metadata-input.js';
+import type { AddClientKeyDto, CreateEntityClientDto, UpdateEntityClientDto } from './entity-client.dto.js';
 
 /** Keys one client may hold: enough for rotation, few enough that trying them stays cheap. */
 export const MAX_KEYS_PER_CLIENT = 10;
 
 /**
- * Entity clients, their keys, and persons' credentials: the operator's for
- * every entity, a company admin's for its own. Changes are read by the next
- * login directly from Postgres (no cache), so a deactivated client or a
- * removed key is refused at once on every replica.
+ * Entity clients, their metadata and their keys: the operator's for every
+ * entity, a company admin's for its own. The caches every replica keeps
+ * follow each change within a second.
  */
 @Injectable()
 export class ClientAdminService {
@@ -36,7 +35,7 @@ export class ClientAdminService {
     private readonly entities: EntityLookup,
     private readonly policy: AdminPolicy,
     private readonly audit: AuditTrail,
-    private readonly credentials: RegistrantCredentials,
+    private readonly digest: SecretDigest,
     private readonly revocations: RevocationList,
   ) {}
 
@@ -53,23 +52,34 @@ export class ClientAdminService {
     return clientView(client, await this.store.findClientKeys(client.clientId), this.config.timeZone);
   }
 
-  async create(principal: Principal, input: CreateEntityClientDto) {
+  /**
+   * A client with its metadata and, as it needs them, its first key and its
+   * first secret (shown in this answer only, stored as a digest).
+   */
+  async create(principal: Principal, input: CreateEntityClientDto): Promise<CreatedEntityClientView> {
     const actor = await this.policy.actorOf(principal);
     this.policy.assertCanManageClientsOf(actor, input.entity_id);
     const scopes = parseScopes(input.scopes);
     this.policy.assertMayGrant(actor, scopes);
-    const key = parseKey(input.public_key);
+    const key = input.public_key === undefined ? undefined : parseKey(input.public_key);
+    const metadata = metadataFrom(input, DEFAULT_CLIENT_METADATA, key !== undefined);
     if ((await this.entities.findEntity(input.entity_id)) === null) throw ProblemError.validation({ entity_id: ['No such entity'] });
     const partyId = input.party_id ?? null;
     if (partyId !== null && !(await this.parties.isOwnerOrMember(input.entity_id, partyId))) {
       throw ProblemError.validation({ party_id: ['The entity neither owns this party nor is a member of it'] });
     }
+    const secret = isSecretMethod(metadata.tokenEndpointAuthMethod) ? SecretDigest.generate() : undefined;
     return conflictsAs('This key is registered already', () =>
       this.audit.audited(principal, async (tx) => {
         const { client, keys } = await this.store.createClient(
-          { clientId: randomUUID(), entityId: input.entity_id, name: input.name.trim(), scopes: scopes.toArray(), partyId, recordedBy: principal.entityId }, [key], tx);
+          { clientId: randomUUID(), entityId: input.entity_id, name: input.name.trim(), scopes: scopes.toArray(), partyId, recordedBy: principal.entityId, ...metadata },
+          key === undefined ? [] : [key], tx);
         const view = clientView(client, keys, this.config.timeZone);
-        return { result: view, change: { action: 'entity_client.create', targetType: 'entity_client', targetId: client.clientId, entityId: client.entityId, diff: { after: view } } };
+        const stored = secret === undefined ? undefined : await this.store.addClientSecret(client.clientId, this.digest.digest(secret), tx);
+        return {
+          result: stored === undefined ? view : { ...view, client_secret: secret!, secret_id: stored.secretId },
+          change: { action: 'entity_client.create', targetType: 'entity_client', targetId: client.clientId, entityId: client.entityId, diff: { after: view } },
+        };
       }),
     );
   }
@@ -82,19 +92,23 @@ export class ClientAdminService {
       this.policy.assertMayGrant(actor, parsed);
       scopes = parsed.toArray();
     }
+    const keys = await this.store.findClientKeys(client.clientId);
+    const current = metadataOf(client);
+    const metadata = metadataFrom(input, current, keys.length > 0);
     const diff = changes(
-      { name: client.name, scopes: client.scopes, active: client.active, partyId: client.partyId },
-      { name: input.name?.trim(), scopes, active: input.active, partyId: input.party_id },
+      { name: client.name, scopes: client.scopes, active: client.active, partyId: client.partyId, ...current } as Record<string, unknown>,
+      { name: input.name?.trim(), scopes, active: input.active, partyId: input.party_id, ...metadata },
     );
-    // Reactivating or moving a client hands its power (as it will be after this change) to its key holders.
-    if (diff.after.active === true || diff.after.partyId !== undefined) this.policy.assertMayEmpower(actor, scopes ?? client.scopes);
-    if (diff.after.partyId != null && !(await this.parties.isOwnerOrMember(client.entityId, diff.after.partyId))) {
+    // Reactivating, moving or opening a client to new uses hands its power (as it will be after this change) to others.
+    if (diff.after.active === true || diff.after.partyId !== undefined || widensUse(current, metadata)) this.policy.assertMayEmpower(actor, scopes ?? client.scopes);
+    const partyId = diff.after.partyId as number | null | undefined;
+    if (partyId != null && !(await this.parties.isOwnerOrMember(client.entityId, partyId))) {
       throw ProblemError.validation({ party_id: ['The entity neither owns this party nor is a member of it'] });
     }
     return this.audit.audited(principal, async (tx) => {
       const changed = Object.keys(diff.after).length > 0;
-      if (changed) await this.store.updateClient(client.clientId, diff.after, tx);
-      const result = clientView({ ...client, ...diff.after } as EntityClientRecord, await this.store.findClientKeys(client.clientId, tx), this.config.timeZone);
+      if (changed) await this.store.updateClient(client.clientId, diff.after as Partial<EntityClientRecord>, tx);
+      const result = clientView({ ...client, ...diff.after } as EntityClientRecord, keys, this.config.timeZone);
       const action = diff.after.active === false ? 'entity_client.deactivate' : 'entity_client.update';
       return { result, change: changed ? { action, targetType: 'entity_client', targetId: client.clientId, entityId: client.entityId, diff } : null };
     });
@@ -128,54 +142,12 @@ export class ClientAdminService {
       const keys = await this.store.findClientKeys(client.clientId, tx);
       const key = keys.find((candidate) => candidate.kid === kid);
       if (key === undefined) throw ProblemError.notFound('This client has no key with this kid');
-      if (keys.length === 1) throw ProblemError.conflict('A client keeps at least one key: add the new key before removing the last one');
+      if (keys.length === 1 && Object.keys(clientMetadataProblems(metadataOf(client), false)).length > 0) {
+        throw ProblemError.conflict('This client needs a key (its method or the JWT-bearer grant): add the new key before removing the last one');
+      }
       await this.store.removeClientKey(client.clientId, kid, tx);
       return { result: undefined, change: { action: 'entity_client_key.remove', targetType: 'entity_client', targetId: client.clientId, entityId: client.entityId, diff: { before: keyView(key) } } };
     });
-  }
-
-  /**
-   * A person's username (its e-mail) and password; hashed before the
-   * transaction, which stays short. Replacing existing credentials must be
-   * asked for (`replace: true`) and is audited as such. Who may: AdminPolicy.
-   */
-  async setCredentials(principal: Principal, entityIdText: string, input: SetCredentialsDto): Promise<void> {
-    const actor = await this.policy.actorOf(principal);
-    const entityId = pathId(entityIdText, 'entity');
-    // Decided before the entity is read, so a company admin cannot probe other ids; decided again under the lock.
-    await this.policy.assertCanSetCredentialsOf(actor, entityId);
-    const entity = await this.entities.findEntity(entityId);
-    if (entity === null) throw ProblemError.notFound('No such entity');
-    const problems: Record<string, string[]> = {};
-    if (entity.type !== 'person') problems.entity = ['Only person entities have credentials'];
-    const username = normalizeUsername(input.username);
-    if (!isValidEmailId(username)) problems.username = ['must be an e-mail address'];
-    const passwordIssues = passwordProblems(input.password);
-    if (passwordIssues.length > 0) problems.password = passwordIssues;
-    if (Object.keys(problems).length > 0) throw ProblemError.validation(problems);
-    const passwordHash = await this.credentials.hasher.hash(input.password);
-    const custody = actor.kind === 'company' ? actor.entityId : null;
-    try {
-      await this.audit.audited(principal, async (tx) => {
-        await this.store.lockEntity(entity.id, tx);
-        await this.policy.assertCanSetCredentialsOf(actor, entity.id, tx);
-        const existing = await this.credentials.ofEntity(entity.id, tx);
-        if (existing !== null && input.replace !== true) {
-          throw ProblemError.conflict('This person has credentials already: send "replace": true to replace them');
-        }
-        await this.credentials.set(entity.id, username, passwordHash, custody, tx);
-        const after = { username, managed_by_entity_id: custody };
-        return {
-          result: undefined,
-          change: existing === null
-            ? { action: 'credentials.set', targetType: 'entity', targetId: entity.id, entityId: entity.id, diff: { after } }
-            : { action: 'credentials.replace', targetType: 'entity', targetId: entity.id, entityId: entity.id, diff: { before: { username: existing.username, managed_by_entity_id: existing.managedByEntityId }, after } },
-        };
-      });
-    } catch (error) {
-      if (error instanceof UsernameTakenError) throw ProblemError.conflict('This username belongs to another person');
-      throw error;
-    }
   }
 
   /**
@@ -194,7 +166,7 @@ export class ClientAdminService {
   }
 
   /** The client, if it exists and the caller may manage it (403 for another entity's, 404 if none). */
-  private async managedClient(principal: Principal, clientId: string): Promise<{ actor: AdminActor; client: EntityClientRecord }> {
+  async managedClient(principal: Principal, clientId: string): Promise<{ actor: AdminActor; client: EntityClientRecord }> {
     const actor = await this.policy.actorOf(principal);
     const client = await this.store.findClient(clientId);
     if (client === null) {

@@ -4,7 +4,7 @@ import { CurrentPrincipal } from '../tokens/access-token.guard.js';
 import type { Principal } from '../tokens/principal.js';
 import { AdminController } from './admin-controller.decorators.js';
 import { CreateEntityDto, PageQueryDto, SetCredentialsDto, UpdateEntityDto } from './admin.dto.js';
-import { ClientAdminService } from './client-admin.service.js';
+import { CredentialsAdminService } from './credentials-admin.service.js';
 import { DirectoryAdminService } from './directory-admin.service.js';
 import { pageOf } from './pagination.js';
 
@@ -12,7 +12,7 @@ import { pageOf } from './pagination.js';
 export class EntitiesController {
   constructor(
     private readonly admin: DirectoryAdminService,
-    private readonly clients: ClientAdminService,
+    private readonly credentials: CredentialsAdminService,
   ) {}
 
   @Get()
@@ -62,6 +62,6 @@ export class EntitiesController {
   @ApiNoContentResponse({ description: 'Set; the person can log in with them' })
   @ApiConflictResponse({ description: 'The username belongs to another person, or the person has credentials and replace was not true' })
   async setCredentials(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() body: SetCredentialsDto): Promise<void> {
-    await this.clients.setCredentials(principal, id, body);
+    await this.credentials.setCredentials(principal, id, body);
   }
 }

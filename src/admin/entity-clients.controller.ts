@@ -3,7 +3,8 @@ import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkRes
 import { CurrentPrincipal } from '../tokens/access-token.guard.js';
 import type { Principal } from '../tokens/principal.js';
 import { AdminController } from './admin-controller.decorators.js';
-import { AddClientKeyDto, CreateEntityClientDto, PageQueryDto, UpdateEntityClientDto } from './admin.dto.js';
+import { PageQueryDto } from './admin.dto.js';
+import { AddClientKeyDto, CreateEntityClientDto, UpdateEntityClientDto } from './entity-client.dto.js';
 import { ClientAdminService } from './client-admin.service.js';
 import { pageOf } from './pagination.js';
 

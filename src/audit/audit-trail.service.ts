@@ -4,8 +4,14 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { DirectoryStore, type PageRequest } from '../directory/directory-store.js';
-import type { Principal } from '../tokens/principal.js';
 import { AuditEventRecord } from './audit-event-record.js';
+
+/** Who made a change: the entity, acting for which party, through which client (a Principal is one). */
+export interface AuditActor {
+  readonly entityId: number;
+  readonly partyId?: number;
+  readonly clientId?: string;
+}
 
 export interface AuditedChange {
   readonly action: string;
@@ -31,7 +37,7 @@ export class AuditTrail {
    * Runs `work` in one transaction and records the change it reports in the
    * same one: both are written, or neither. `change` null means nothing changed.
    */
-  async audited<T>(actor: Principal, work: (tx: EntityManager) => Promise<{ result: T; change: AuditedChange | null }>): Promise<T> {
+  async audited<T>(actor: AuditActor, work: (tx: EntityManager) => Promise<{ result: T; change: AuditedChange | null }>): Promise<T> {
     return this.store.transaction(async (tx) => {
       const { result, change } = await work(tx);
       if (change !== null) await this.record(tx, actor, change);
@@ -39,7 +45,7 @@ export class AuditTrail {
     });
   }
 
-  async record(manager: EntityManager, actor: Principal, change: AuditedChange): Promise<void> {
+  async record(manager: EntityManager, actor: AuditActor, change: AuditedChange): Promise<void> {
     const repository = manager.getRepository(AuditEventRecord);
     await repository.save(repository.create({
       actorEntityId: actor.entityId,

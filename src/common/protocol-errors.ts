@@ -20,9 +20,20 @@ export class OAuthError extends Error {
     readonly code: OAuthErrorCode,
     readonly description: string,
     readonly status = code === 'invalid_client' ? 401 : code === 'server_error' ? 500 : code === 'temporarily_unavailable' ? 503 : 400,
+    readonly headers: { readonly wwwAuthenticate?: string; readonly retryAfterSeconds?: number } = {},
   ) {
     super(`${code}: ${description}`);
     this.name = 'OAuthError';
+  }
+
+  /** A failed client authentication (§5.2): 401, with the challenge of the scheme the client tried (Basic), if any. */
+  static invalidClient(description: string, basicTried: boolean): OAuthError {
+    return new OAuthError('invalid_client', description, 401, basicTried ? { wwwAuthenticate: 'Basic realm="token-issuer", charset="UTF-8"' } : {});
+  }
+
+  /** Too many failed attempts: 429 with Retry-After. */
+  static throttled(code: OAuthErrorCode, retryAfterSeconds: number): OAuthError {
+    return new OAuthError(code, 'Too many failed attempts; try again later', 429, { retryAfterSeconds: Math.max(1, Math.ceil(retryAfterSeconds)) });
   }
 }
 
@@ -111,8 +122,8 @@ export class RegistrantError extends Error {
     return new RegistrantError(422, errors);
   }
 
-  static throttled(retryAfterSeconds: number): RegistrantError {
-    return new RegistrantError(429, { base: ['Too many failed login attempts; try again later'] }, Math.max(1, Math.ceil(retryAfterSeconds)));
+  static throttled(retryAfterSeconds: number, message = 'Too many failed login attempts; try again later'): RegistrantError {
+    return new RegistrantError(429, { base: [message] }, Math.max(1, Math.ceil(retryAfterSeconds)));
   }
 
   static http(status: number, message: string): RegistrantError {

@@ -136,6 +136,8 @@ function sendError(reply: FastifyReply, error: ProtocolError, format: ErrorForma
   if (error.status === 503) reply.header('retry-after', String(RETRY_AFTER_UNAVAILABLE));
   if (error instanceof OAuthError) {
     reply.header('pragma', 'no-cache');
+    if (error.headers.wwwAuthenticate !== undefined) reply.header('www-authenticate', error.headers.wwwAuthenticate);
+    if (error.headers.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.headers.retryAfterSeconds));
     reply.status(error.status).type('application/json').send({ error: error.code, error_description: error.description });
     return;
   }

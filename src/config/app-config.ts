@@ -34,6 +34,10 @@ export interface AppConfig {
   /** Earlier secrets: tokens under them still verify, none are issued. */
   readonly tokenSecretsPrevious: readonly string[];
   readonly registrantTokenTtlSeconds: number;
+  /** How long a process token may be redeemed (PROCESS_TOKEN_TTL). */
+  readonly processTokenTtlSeconds: number;
+  /** Open (unended, unexpired) processes one client may hold (PROCESS_MAX_OPEN). */
+  readonly processMaxOpen: number;
   /** Live individual revocations one client or entity may hold; one more revokes all its tokens issued so far instead. */
   readonly revocationSubjectBudget: number;
   /** Revocations kept in memory; beyond, those not in memory are looked up in the database. */
@@ -128,6 +132,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     tokenSecret: parseTokenSecret(value('TOKEN_SECRET'), databaseUrl, problems),
     tokenSecretsPrevious: parsePreviousSecrets(value('TOKEN_SECRETS_PREVIOUS'), problems),
     registrantTokenTtlSeconds: integer('REGISTRANT_TOKEN_TTL', 7200, 60, 86400),
+    processTokenTtlSeconds: integer('PROCESS_TOKEN_TTL', 900, 60, 86400),
+    processMaxOpen: integer('PROCESS_MAX_OPEN', 1000, 1, 100_000),
     revocationSubjectBudget: integer('REVOCATION_SUBJECT_BUDGET', 1000, 1, 1_000_000),
     revocationMemoryMax: integer('REVOCATION_MEMORY_MAX', 200_000, 100, 10_000_000),
     loginThrottle: {

@@ -7,6 +7,10 @@
 export const GRANT_TYPE = {
   jwtBearer: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
   tokenExchange: 'urn:ietf:params:oauth:grant-type:token-exchange',
+  clientCredentials: 'client_credentials',
+  password: 'password',
+  authorizationCode: 'authorization_code',
+  refreshToken: 'refresh_token',
 } as const;
 export type GrantType = (typeof GRANT_TYPE)[keyof typeof GRANT_TYPE];
 
@@ -16,3 +20,10 @@ export const TOKEN_TYPE = {
   jwt: 'urn:ietf:params:oauth:token-type:jwt',
 } as const;
 export type TokenType = (typeof TOKEN_TYPE)[keyof typeof TOKEN_TYPE];
+
+/** `client_assertion_type` of private_key_jwt client authentication (RFC 7523 §2.2). */
+export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+/** `token_endpoint_auth_method` values (RFC 7591 §2, RFC 8705 §2). */
+export const CLIENT_AUTH_METHODS = ['private_key_jwt', 'client_secret_basic', 'client_secret_post', 'tls_client_auth', 'self_signed_tls_client_auth', 'none'] as const;
+export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];

@@ -1,4 +1,4 @@
-import type { TokenType } from './urns.js';
+import type { ClientAuthMethod, TokenType } from './urns.js';
 
 /**
  * The wire shapes of the API, each written once and used by the server that
@@ -154,8 +154,31 @@ export interface EntityClientView {
   readonly party_id: number | null;
   readonly active: boolean;
   readonly keys: ClientKeyView[];
+  readonly grant_types: string[];
+  readonly token_endpoint_auth_method: ClientAuthMethod;
+  readonly redirect_uris: string[];
+  readonly post_logout_redirect_uris: string[];
+  readonly require_pushed_authorization_requests: boolean;
+  readonly tls_client_auth_subject_dn: string | null;
+  readonly dpop_bound_access_tokens: boolean;
+  readonly tls_client_certificate_bound_access_tokens: boolean;
   readonly recorded_at: string;
   readonly recorded_by: number;
+}
+
+/** A client as created: with its first secret, shown this once, when it authenticates with one. */
+export type CreatedEntityClientView = EntityClientView & { readonly client_secret?: string; readonly secret_id?: string };
+
+/** POST /admin/entity-clients/{client_id}/secrets: the secret is shown this once. */
+export interface CreatedClientSecretView {
+  readonly secret_id: string;
+  readonly client_secret: string;
+  readonly created_at: string;
+}
+
+/** GET /admin/entity-clients/{client_id}/secrets: never the secrets themselves. */
+export interface ClientSecretsView {
+  readonly secrets: { readonly secret_id: string; readonly created_at: string; readonly last_used_at: string | null }[];
 }
 
 export interface AuditEventView {

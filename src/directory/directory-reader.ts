@@ -10,6 +10,7 @@ import { DirectoryCache } from './directory-cache.js';
 import { type ActingParty, type ClientCredentials, ClientLookup, EntityLookup, OWNER_SCOPES, PartyLookup } from './lookups.js';
 import { EntityClientKeyRecord } from './records/entity-client-key-record.js';
 import { EntityClientRecord } from './records/entity-client-record.js';
+import { EntityClientSecretRecord } from './records/entity-client-secret-record.js';
 import { EntityRecord } from './records/entity-record.js';
 import { PartyMembershipRecord } from './records/party-membership-record.js';
 import { PartyRecord } from './records/party-record.js';
@@ -133,7 +134,8 @@ export class DirectoryReader implements ClientLookup, PartyLookup, EntityLookup,
     if (client === null || client.entity === undefined) return null;
     this.remember('entity', client.entity);
     const keys = await this.dataSource.getRepository(EntityClientKeyRecord).find({ where: { clientId: client.clientId }, order: { createdAt: 'ASC' } });
-    return { client, entity: client.entity, keys: keys.map(toRegisteredKey) };
+    const secrets = await this.dataSource.getRepository(EntityClientSecretRecord).find({ where: { clientId: client.clientId }, order: { createdAt: 'ASC' } });
+    return { client, entity: client.entity, keys: keys.map(toRegisteredKey), secrets: secrets.map(({ secretId, digest, lastUsedAt }) => ({ secretId, digest, lastUsedAt })) };
   }
 
   private async loadActingParties(entityId: number): Promise<ActingParty[]> {

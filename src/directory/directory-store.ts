@@ -7,6 +7,7 @@ import { isUuid } from '../model/business-id.js';
 import { DirectoryReader } from './directory-reader.js';
 import { EntityClientKeyRecord } from './records/entity-client-key-record.js';
 import { EntityClientRecord } from './records/entity-client-record.js';
+import { EntityClientSecretRecord } from './records/entity-client-secret-record.js';
 import { EntityRecord } from './records/entity-record.js';
 import { PartyMembershipRecord } from './records/party-membership-record.js';
 import { PartyRecord } from './records/party-record.js';
@@ -103,6 +104,31 @@ export class DirectoryStore {
 
   async removeClientKey(clientId: string, kid: string, manager: EntityManager): Promise<void> {
     await manager.getRepository(EntityClientKeyRecord).delete({ clientId, kid });
+  }
+
+  addClientSecret(clientId: string, digest: string, manager: EntityManager): Promise<EntityClientSecretRecord> {
+    return insert(manager, EntityClientSecretRecord, { secretId: randomUUID(), clientId, digest });
+  }
+
+  async removeClientSecret(clientId: string, secretId: string, manager: EntityManager): Promise<boolean> {
+    return ((await manager.getRepository(EntityClientSecretRecord).delete({ clientId, secretId })).affected ?? 0) > 0;
+  }
+
+  findClientSecrets(clientId: string, manager: EntityManager = this.dataSource.manager): Promise<EntityClientSecretRecord[]> {
+    return manager.getRepository(EntityClientSecretRecord).find({ where: { clientId }, order: { createdAt: 'ASC' } });
+  }
+
+  /**
+   * Marks a secret used, at most once an hour (no notification: the caches
+   * do not hold this), and re-digests it under the current token secret when
+   * `digest` is given.
+   */
+  async markSecretUsed(secretId: string, digest?: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE entity_client_secrets SET last_used_at = now(), digest = coalesce($2, digest)
+        WHERE secret_id = $1 AND ($2::text IS NOT NULL OR last_used_at IS NULL OR last_used_at < now() - interval '1 hour')`,
+      [secretId, digest ?? null],
+    );
   }
 
   /** Makes `partyId` the operator party, and no other. */

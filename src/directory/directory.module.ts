@@ -4,12 +4,13 @@ import { DirectoryStore } from './directory-store.js';
 import { ClientLookup, EntityLookup, PartyLookup } from './lookups.js';
 import { EntityClientKeyRecord } from './records/entity-client-key-record.js';
 import { EntityClientRecord } from './records/entity-client-record.js';
+import { EntityClientSecretRecord } from './records/entity-client-secret-record.js';
 import { EntityRecord } from './records/entity-record.js';
 import { PartyMembershipRecord } from './records/party-membership-record.js';
 import { PartyRecord } from './records/party-record.js';
 
 /** The tables this module owns. */
-export const DIRECTORY_TABLES = [EntityRecord, PartyRecord, PartyMembershipRecord, EntityClientRecord, EntityClientKeyRecord];
+export const DIRECTORY_TABLES = [EntityRecord, PartyRecord, PartyMembershipRecord, EntityClientRecord, EntityClientKeyRecord, EntityClientSecretRecord];
 
 /** Entities, parties, memberships, clients and keys: the reader (cached, behind the lookup interfaces) and the store (changes). */
 @Module({

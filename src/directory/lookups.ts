@@ -14,11 +14,19 @@ export interface ActingParty {
   readonly owned: boolean;
 }
 
-/** A client with what a login needs: its entity and its registered keys. */
+/** A client secret as logins read it: its id and digest (SecretDigest), never the secret. */
+export interface ClientSecretDigest {
+  readonly secretId: string;
+  readonly digest: string;
+  readonly lastUsedAt: Date | null;
+}
+
+/** A client with what its authentication needs: its entity, its registered keys and its secrets' digests. */
 export interface ClientCredentials {
   readonly client: EntityClientRecord;
   readonly entity: EntityRecord;
   readonly keys: RegisteredPublicKey[];
+  readonly secrets: ClientSecretDigest[];
 }
 
 /*

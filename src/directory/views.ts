@@ -1,3 +1,4 @@
+import type { ClientAuthMethod } from '../contract/urns.js';
 import type { ClientKeyView, EntityClientView, EntityView, MembershipView, PartyView } from '../contract/wire.js';
 import { partyRole, type PartyType } from '../model/business-id.js';
 import type { EntityClientKeyRecord } from './records/entity-client-key-record.js';
@@ -65,6 +66,14 @@ export function clientView(client: EntityClientRecord, keys: readonly EntityClie
     party_id: client.partyId,
     active: client.active,
     keys: keys.map(keyView),
+    grant_types: client.grantTypes,
+    token_endpoint_auth_method: client.tokenEndpointAuthMethod as ClientAuthMethod,
+    redirect_uris: client.redirectUris,
+    post_logout_redirect_uris: client.postLogoutRedirectUris,
+    require_pushed_authorization_requests: client.requirePushedAuthorizationRequests,
+    tls_client_auth_subject_dn: client.tlsClientAuthSubjectDn,
+    dpop_bound_access_tokens: client.dpopBoundAccessTokens,
+    tls_client_certificate_bound_access_tokens: client.tlsClientCertificateBoundAccessTokens,
     recorded_at: formatRecordedAt(client.recordedAt, timeZone),
     recorded_by: client.recordedBy,
   };

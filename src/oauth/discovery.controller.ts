@@ -6,6 +6,9 @@ import { MODULE_SCOPES } from '../model/scope.js';
 import { SigningKeys } from '../tokens/signing-keys.service.js';
 import { GrantRegistry } from './grants/grant-registry.js';
 
+/** The client authentication methods served so far (the mTLS methods come with the TLS listener). */
+const CLIENT_AUTH_METHODS_SERVED = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
+
 @Controller()
 export class DiscoveryController {
   constructor(
@@ -33,15 +36,15 @@ export class DiscoveryController {
       userinfo_endpoint: `${base}/auth/userinfo`,
       jwks_uri: `${base}/auth/jwks`,
       introspection_endpoint: `${base}/auth/introspect`,
-      introspection_endpoint_auth_methods_supported: ['bearer'],
+      // A client by its registered method, or a bearer token covering use:auth:introspect.
+      introspection_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS_SERVED.filter((method) => method !== 'none'), 'bearer'],
       revocation_endpoint: `${base}/auth/revoke`,
-      // Holding the token is the authority to revoke it; no other authentication.
-      revocation_endpoint_auth_methods_supported: ['none'],
+      // A client may authenticate (then only its own tokens are its to revoke); holding a token is authority enough otherwise.
+      revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS_SERVED],
       grant_types_supported: this.grants.types,
       response_types_supported: [],
-      // The JWT-bearer grant authenticates the client through the assertion itself (RFC 7523 §3.1);
-      // token exchange has no client: the subject token is the credential.
-      token_endpoint_auth_methods_supported: ['none'],
+      token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS_SERVED],
+      token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
       jwt_bearer_assertion_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
       access_token_signing_alg_values_supported: ['ES256'],
       scopes_supported: MODULE_SCOPES,

@@ -2,10 +2,9 @@ import { Body, Controller, Header, Headers, HttpCode, Post, UseGuards } from '@n
 import { ErrorFormat } from '../common/error-format.js';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { IntrospectionResponse } from '../contract/wire.js';
-import { AccessTokenGuard, RequireScope, TokenClaimsSuffice } from '../tokens/access-token.guard.js';
+import { RequireScope, TokenClaimsSuffice } from '../tokens/access-token.guard.js';
+import { INTROSPECTION_SCOPE, IntrospectionCallerGuard } from './introspection-caller.guard.js';
 import { IntrospectionService } from './introspection.service.js';
-
-export const INTROSPECTION_SCOPE = 'use:auth:introspect';
 
 @Controller('auth')
 @ErrorFormat('oauth')
@@ -13,10 +12,10 @@ export const INTROSPECTION_SCOPE = 'use:auth:introspect';
 export class IntrospectionController {
   constructor(private readonly introspection: IntrospectionService) {}
 
-  /** RFC 7662 token introspection; the caller's own access token must cover use:auth:introspect. */
+  /** RFC 7662 token introspection, for a client authenticated by its registered method or a bearer token, either covering use:auth:introspect. */
   @Post('introspect')
   @HttpCode(200)
-  @UseGuards(AccessTokenGuard)
+  @UseGuards(IntrospectionCallerGuard)
   @TokenClaimsSuffice()
   @RequireScope(INTROSPECTION_SCOPE)
   @Header('Cache-Control', 'no-store')

@@ -1,10 +1,15 @@
 import { Module } from '@nestjs/common';
 import { DirectoryModule } from '../directory/directory.module.js';
+import { RegistrantModule } from '../registrant/registrant.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
+import { ClientAuthThrottle } from './client-authentication/client-auth-throttle.js';
+import { ClientAuthenticator } from './client-authentication/client-authenticator.service.js';
+import { ClientTokens } from './client-tokens.service.js';
 import { ActingPartiesController } from './acting-parties.controller.js';
 import { ActingPartiesService } from './acting-parties.service.js';
 import { DiscoveryController } from './discovery.controller.js';
 import { GRANT_PROVIDERS, GrantRegistry } from './grants/grant-registry.js';
+import { IntrospectionCallerGuard } from './introspection-caller.guard.js';
 import { IntrospectionController } from './introspection.controller.js';
 import { IntrospectionService } from './introspection.service.js';
 import { RevocationController } from './revocation.controller.js';
@@ -22,8 +27,9 @@ export const OAUTH_TABLES = [UsedAssertionRecord];
 
 /** The token endpoint and its grants, userinfo, the parties a bearer may act for, introspection, revocation and discovery. */
 @Module({
-  imports: [DirectoryModule, TokensModule],
+  imports: [DirectoryModule, TokensModule, RegistrantModule],
   controllers: [TokenController, UserinfoController, ActingPartiesController, DiscoveryController, IntrospectionController, RevocationController],
-  providers: [...GRANT_PROVIDERS, GrantRegistry, TokenEndpointService, PartyResolver, ReplayStore, UserinfoService, ActingPartiesService, IntrospectionService, RevocationService],
+  exports: [ClientAuthenticator, ClientTokens],
+  providers: [...GRANT_PROVIDERS, GrantRegistry, TokenEndpointService, IntrospectionCallerGuard, ClientAuthenticator, ClientAuthThrottle, ClientTokens, PartyResolver, ReplayStore, UserinfoService, ActingPartiesService, IntrospectionService, RevocationService],
 })
 export class OAuthModule {}

@@ -1,4 +1,4 @@
-import { Body, Controller, Header, Headers, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Header, Headers, HttpCode, Ip, Post } from '@nestjs/common';
 import { ErrorFormat } from '../common/error-format.js';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { RevocationService } from './revocation.service.js';
@@ -15,7 +15,12 @@ export class RevocationController {
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiBody({ schema: { type: 'object', required: ['token'], properties: { token: { type: 'string' }, token_type_hint: { type: 'string' } } } })
   @ApiOkResponse({ description: 'Revoked (or was not a valid token): every replica refuses it within a second' })
-  async revoke(@Headers('content-type') contentType: string | undefined, @Body() body: unknown): Promise<void> {
-    await this.revocation.revoke(contentType, body);
+  async revoke(
+    @Headers('content-type') contentType: string | undefined,
+    @Headers('authorization') authorization: string | undefined,
+    @Ip() address: string,
+    @Body() body: unknown,
+  ): Promise<void> {
+    await this.revocation.revoke({ contentType, body, authorization, address });
   }
 }

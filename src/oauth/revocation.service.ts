@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { RevocationList } from '../tokens/revocation-list.service.js';
 import { TokenReader } from '../tokens/token-reader.service.js';
+import { OAuthError } from '../common/protocol-errors.js';
+import { ClientAuthenticator } from './client-authentication/client-authenticator.service.js';
+import { presentedClientAuth } from './client-authentication/presented-client-auth.js';
 import { readForm, tokenParameter } from './form-body.js';
 
 /**
@@ -14,11 +17,22 @@ export class RevocationService {
   constructor(
     private readonly tokens: TokenReader,
     private readonly revocations: RevocationList,
+    private readonly authenticator: ClientAuthenticator,
   ) {}
 
-  async revoke(contentType: string | undefined, body: unknown): Promise<void> {
-    const read = await this.tokens.read(tokenParameter(readForm(contentType, body)));
+  /**
+   * A client may authenticate (by its registered method): then only tokens
+   * issued to it are its to revoke (RFC 7009 §2.1).
+   */
+  async revoke(request: { contentType: string | undefined; body: unknown; authorization: string | undefined; address: string }): Promise<void> {
+    const form = readForm(request.contentType, request.body);
+    const presented = presentedClientAuth(request.authorization, form);
+    const client = presented === undefined ? undefined : await this.authenticator.authenticate(presented, request.address);
+    const read = await this.tokens.read(tokenParameter(form));
     if (read === null) return;
+    if (client !== undefined && read.principal.clientId !== client.credentials.client.clientId) {
+      throw new OAuthError('unauthorized_client', 'This token was not issued to this client');
+    }
     const { jti, exp } = read.kind === 'access_token' ? read.claims : read.payload;
     // A registered client's access token counts against that client's budget; exchanged and registrant tokens against their entity's.
     const { clientId, entityId } = read.principal;

@@ -3,22 +3,24 @@ import { OAuthError } from '../common/protocol-errors.js';
 import { Metrics } from '../health/metrics.service.js';
 import { GrantRegistry } from './grants/grant-registry.js';
 import type { TokenResponse } from './grants/grant.js';
+import { ClientAuthenticator } from './client-authentication/client-authenticator.service.js';
+import { CLIENT_AUTH_PARAMETERS, presentedClientAuth } from './client-authentication/presented-client-auth.js';
 import { readForm } from './form-body.js';
 
-
-/** The form rules shared by every grant (readForm), then dispatch by grant_type. */
+/** The form rules shared by every grant (readForm), client authentication, then dispatch by grant_type. */
 @Injectable()
 export class TokenEndpointService {
   constructor(
     private readonly registry: GrantRegistry,
+    private readonly clients: ClientAuthenticator,
     private readonly metrics: Metrics,
   ) {}
 
   /** Counts every request by grant and outcome, then answers it. */
-  async exchange(contentType: string | undefined, body: unknown): Promise<TokenResponse> {
+  async exchange(request: TokenRequest): Promise<TokenResponse> {
     let grant = 'unknown';
     try {
-      const response = await this.dispatch(contentType, body, (type) => (grant = type));
+      const response = await this.dispatch(request, (type) => (grant = type));
       this.metrics.login(grant, 'success');
       return response;
     } catch (error) {
@@ -27,13 +29,29 @@ export class TokenEndpointService {
     }
   }
 
-  private async dispatch(contentType: string | undefined, body: unknown, named: (grant: string) => void): Promise<TokenResponse> {
-    const form = readForm(contentType, body);
+  private async dispatch(request: TokenRequest, named: (grant: string) => void): Promise<TokenResponse> {
+    const form = readForm(request.contentType, request.body);
     const type = form.get('grant_type');
     if (type === undefined || type === '') throw new OAuthError('invalid_request', 'The grant_type parameter is required');
     const grant = this.registry.get(type);
     if (grant === undefined) throw new OAuthError('unsupported_grant_type', 'This grant_type is not supported');
     named(grant.metricName);
-    return grant.exchange(new Map([...form].filter(([name]) => Object.hasOwn(grant.parameters, name))));
+    // The client, if the request names one, proves itself before the grant reads anything.
+    const presented = presentedClientAuth(request.authorization, form);
+    const client = presented === undefined ? undefined : await this.clients.authenticate(presented, request.address);
+    if (client === undefined && grant.clientAuthentication === 'required') throw OAuthError.invalidClient('This grant needs client authentication', false);
+    if (client !== undefined && !client.credentials.client.grantTypes.includes(grant.type)) {
+      throw new OAuthError('unauthorized_client', 'This client is not registered for this grant_type');
+    }
+    const parameters = new Map([...form].filter(([name]) => Object.hasOwn(grant.parameters, name) && !CLIENT_AUTH_PARAMETERS.has(name)));
+    return grant.exchange(parameters, { client, address: request.address });
   }
+}
+
+/** A token request as it arrived. */
+export interface TokenRequest {
+  readonly contentType: string | undefined;
+  readonly body: unknown;
+  readonly authorization: string | undefined;
+  readonly address: string;
 }

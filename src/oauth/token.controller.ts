@@ -1,4 +1,4 @@
-import { Body, Controller, Header, Headers, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Header, Headers, HttpCode, Ip, Post } from '@nestjs/common';
 import { ErrorFormat } from '../common/error-format.js';
 import { ApiBadRequestResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { TokenResponse } from './grants/grant.js';
@@ -19,8 +19,13 @@ export class TokenController {
   // Built from the grants' own declarations (GrantRegistry.requestSchema, added in app.ts).
   @ApiBody({ schema: { $ref: '#/components/schemas/TokenRequest' } })
   @ApiOkResponse({ description: '{access_token, expires_in, issued_token_type, token_type, scope}' })
-  @ApiBadRequestResponse({ description: 'RFC 6749 §5.2 error: invalid_request, unsupported_grant_type, invalid_grant, invalid_scope; token-exchange also invalid_target (RFC 8693)' })
-  token(@Headers('content-type') contentType: string | undefined, @Body() body: unknown): Promise<TokenResponse> {
-    return this.tokens.exchange(contentType, body);
+  @ApiBadRequestResponse({ description: 'RFC 6749 §5.2 error: invalid_request, unauthorized_client, unsupported_grant_type, invalid_grant, invalid_scope; token-exchange also invalid_target (RFC 8693). A failed client authentication is 401 invalid_client.' })
+  token(
+    @Headers('content-type') contentType: string | undefined,
+    @Headers('authorization') authorization: string | undefined,
+    @Ip() address: string,
+    @Body() body: unknown,
+  ): Promise<TokenResponse> {
+    return this.tokens.exchange({ contentType, body, authorization, address });
   }
 }

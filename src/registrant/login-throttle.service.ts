@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import { InjectDataSource } from '@nestjs/typeorm';
 import { startPeriodicTask } from '../common/periodic-task.js';
 import type { DataSource } from 'typeorm';
-import { RegistrantError } from '../common/protocol-errors.js';
+import { ThrottledError } from '../common/throttled-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { normalizeUsername } from './username.js';
@@ -12,7 +12,7 @@ const PURGE_INTERVAL_MS = 10 * 60_000;
 const PENDING_EXPIRY_SECONDS = 60;
 
 /** A key an attempt is charged to, and the failures it allows within the window. */
-interface ThrottleKey {
+export interface ThrottleKey {
   readonly key: string;
   readonly limit: number;
 }
@@ -50,7 +50,7 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
-  /** Charges an attempt to its keys, or throws RegistrantError.throttled (429) having charged nothing. */
+  /** Charges an attempt to its keys, or throws ThrottledError having charged nothing. */
   async admit(username: string, address: string): Promise<LoginTicket> {
     const { maxFailures, userMaxFailures, addressMaxFailures, windowSeconds, knownAddressDays } = this.config.loginThrottle;
     const normalized = normalizeUsername(username);
@@ -64,7 +64,7 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
       const [verdict]: { missing: string[]; retry_after: number | null; charged: string[] }[] = await this.dataSource.query(ADMIT, [
         keys.map(({ key }) => key), keys.map(({ limit }) => limit), normalized, address, knownAddressDays, windowSeconds,
       ]);
-      if (verdict.retry_after !== null) throw RegistrantError.throttled(verdict.retry_after);
+      if (verdict.retry_after !== null) throw new ThrottledError(verdict.retry_after);
       if (verdict.missing.length === 0) return { username: normalized, address, keys: keys.filter(({ key }) => verdict.charged.includes(key)) };
       await this.dataSource.query('INSERT INTO login_throttles (key) SELECT unnest($1::text[]) ORDER BY 1 ON CONFLICT (key) DO NOTHING', [verdict.missing]);
     }
@@ -86,6 +86,33 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
     } else {
       await this.dataSource.query(SUCCEED, [keys, keys.filter((key) => !key.startsWith('addr:')), ticket.username, ticket.address]);
     }
+  }
+
+  /**
+   * Counts one failure against each key (no admission: for checks too cheap
+   * to be worth racing, such as a client secret's), locking those that reach
+   * their limit. Returns the seconds until every key is free (0 if none is locked).
+   */
+  async recordFailures(keys: readonly ThrottleKey[]): Promise<number> {
+    const { windowSeconds, lockoutSeconds, maxLockoutSeconds } = this.config.loginThrottle;
+    const names = keys.map(({ key }) => key);
+    await this.dataSource.query('INSERT INTO login_throttles (key) SELECT unnest($1::text[]) ORDER BY 1 ON CONFLICT (key) DO NOTHING', [names]);
+    await this.dataSource.query(FAIL, [names, keys.map(({ limit }) => limit), windowSeconds, lockoutSeconds, maxLockoutSeconds]);
+    return this.lockedFor(names);
+  }
+
+  /** Seconds until every one of these keys is unlocked (0 when none is locked). */
+  async lockedFor(keys: readonly string[]): Promise<number> {
+    return Math.max(0, ...(await this.locks(keys)).values());
+  }
+
+  /** The keys that are locked now, with the seconds each has left. */
+  async locks(keys: readonly string[]): Promise<Map<string, number>> {
+    const rows: { key: string; wait: number }[] = await this.dataSource.query(
+      'SELECT key, ceil(extract(epoch FROM locked_until - now()))::int AS wait FROM login_throttles WHERE key = ANY($1) AND locked_until > now()',
+      [keys],
+    );
+    return new Map(rows.map((row) => [row.key, row.wait]));
   }
 
   /**

@@ -3,12 +3,12 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { QueueFullError } from '../common/concurrency-limit.js';
 import { RegistrantError } from '../common/protocol-errors.js';
+import { ThrottledError } from '../common/throttled-error.js';
 import type { RegistrantLoginResponse } from '../contract/wire.js';
 import { Metrics } from '../health/metrics.service.js';
 import { RegistrantTokens } from '../tokens/registrant-tokens.service.js';
 import { EidLoginService } from './eid-login.service.js';
-import { LoginThrottle, type LoginOutcome } from './login-throttle.service.js';
-import { RegistrantCredentials } from './registrant-credentials.service.js';
+import { PasswordCheck } from './password-check.service.js';
 import { EidLoginDto, PasswordLoginDto } from './registrant-login.dto.js';
 
 const OUTCOMES: Record<number, string> = { 401: 'not_authorized', 422: 'invalid', 429: 'throttled', 503: 'unavailable' };
@@ -17,8 +17,7 @@ const OUTCOMES: Record<number, string> = { 401: 'not_authorized', 422: 'invalid'
 @Injectable()
 export class RegistrantLoginService {
   constructor(
-    private readonly credentials: RegistrantCredentials,
-    private readonly throttle: LoginThrottle,
+    private readonly passwords: PasswordCheck,
     private readonly eid: EidLoginService,
     private readonly tokens: RegistrantTokens,
     private readonly metrics: Metrics,
@@ -41,25 +40,15 @@ export class RegistrantLoginService {
 
   private async passwordLogin(body: Record<string, unknown>, clientAddress: string): Promise<RegistrantLoginResponse> {
     const input = validated(PasswordLoginDto, body);
-    const ticket = await this.throttle.admit(input.username, clientAddress);
-    // Settled once however the attempt ends; without a verdict (a full hash queue, a database error) it is released.
-    // Should settling fail, its error answers instead of the verdict: no verdict leaves uncounted.
-    let outcome: LoginOutcome = 'released';
+    let person: Awaited<ReturnType<PasswordCheck['check']>>;
     try {
-      const holder = await this.credentials.find(input.username);
-      // The same work and the same answer whether or not the username exists.
-      const verified = holder === null
-        ? await this.credentials.hasher.verifyNothing(input.password)
-        : await this.credentials.hasher.verify(holder.passwordHash, input.password);
-      if (!verified || holder === null || holder.entity.type !== 'person' || holder.entity.status !== 'active') {
-        outcome = 'failure';
-        throw RegistrantError.notAuthorized();
-      }
-      outcome = 'success';
-      return this.respond(holder.entity);
-    } finally {
-      await this.throttle.settle(ticket, outcome);
+      person = await this.passwords.check(input.username, input.password, clientAddress);
+    } catch (error) {
+      if (error instanceof ThrottledError) throw RegistrantError.throttled(error.retryAfterSeconds);
+      throw error;
     }
+    if (person === null) throw RegistrantError.notAuthorized();
+    return this.respond(person);
   }
 
   private async eidLogin(body: Record<string, unknown>, authorization: string | undefined): Promise<RegistrantLoginResponse> {

@@ -8,6 +8,7 @@ import { DirectoryModule } from '../directory/directory.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { EidLoginService } from './eid-login.service.js';
 import { LoginThrottle } from './login-throttle.service.js';
+import { PasswordCheck } from './password-check.service.js';
 import { RegistrantCredentials } from './registrant-credentials.service.js';
 import { RegistrantLoginService } from './registrant-login.service.js';
 import { LoginKnownAddressRecord } from './login-known-address-record.js';
@@ -25,7 +26,7 @@ export const REGISTRANT_TABLES = [RegistrantCredentialRecord, LoginThrottleRecor
   providers: [
     // This process's share of the cores: the workers together hash on every core, and no more at once.
     { provide: PasswordHasher, useFactory: (config: AppConfig) => new PasswordHasher(Math.max(1, Math.round(availableParallelism() / config.workers))), inject: [APP_CONFIG] },
-    RegistrantCredentials, LoginThrottle, RegistrantLoginService, EidLoginService],
-  exports: [RegistrantCredentials],
+    RegistrantCredentials, LoginThrottle, PasswordCheck, RegistrantLoginService, EidLoginService],
+  exports: [RegistrantCredentials, LoginThrottle, PasswordCheck],
 })
 export class RegistrantModule {}

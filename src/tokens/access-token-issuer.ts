@@ -15,6 +15,8 @@ export interface AccessTokenSubject {
   readonly scope: ScopeSet;
   /** The registrant token's jti, for tokens exchanged from one (claim `sid`). */
   readonly sessionId?: string;
+  /** Further claims of the grant (a process's `process_id` and `client_reference`); never the registered ones. */
+  readonly claims?: Readonly<Record<string, string>>;
 }
 
 /** `notAfter` has passed: there is no lifetime left to issue a token for. */
@@ -55,6 +57,8 @@ export class AccessTokenIssuer {
       scope: subject.scope.toString(),
       ...(subject.sessionId === undefined ? {} : { sid: subject.sessionId }),
     };
-    return { token: this.signingKeys.ring.signJwt({ typ: 'at+jwt' }, claims as unknown as Record<string, unknown>), expiresIn };
+    // Grant claims go first, so that none can stand in for a registered claim.
+    const payload = { ...subject.claims, ...claims };
+    return { token: this.signingKeys.ring.signJwt({ typ: 'at+jwt' }, payload as unknown as Record<string, unknown>), expiresIn };
   }
 }

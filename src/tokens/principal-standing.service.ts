@@ -26,16 +26,18 @@ export class PrincipalStanding {
       return person !== null && person.eid === principal.subject && person.status === 'active' ? principal : null;
     }
     let held: ScopeSet | undefined;
+    let ownToken = false;
     if (principal.clientId !== undefined) {
       const credentials = await this.clients.findClientCredentials(principal.clientId);
       if (credentials === null || !credentials.client.active || credentials.entity.status !== 'active') return null;
-      if (credentials.client.entityId !== principal.entityId) return null;
-      if (credentials.client.partyId !== null && credentials.client.partyId !== principal.partyId) return null;
+      ownToken = credentials.client.entityId === principal.entityId;
+      if (ownToken && credentials.client.partyId !== null && credentials.client.partyId !== principal.partyId) return null;
       held = ScopeSet.fromArray(credentials.client.scopes);
-    } else {
-      // Exchanged from a person's registrant token: the person must still be active.
+    }
+    if (!ownToken) {
+      // A person's token (exchanged from her registrant token, or issued to a client she logged in to): she must still be active.
       const person = await this.entities.findEntity(principal.entityId);
-      if (person === null || person.eid !== principal.subject || person.status !== 'active') return null;
+      if (person === null || person.type !== 'person' || person.eid !== principal.subject || person.status !== 'active') return null;
     }
     if (principal.partyId !== undefined) {
       const acting = (await this.parties.actingParties(principal.entityId)).find(({ party }) => party.id === principal.partyId);

@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { SecretDigest } from '../crypto/secret-digest.js';
 import { DirectoryModule } from '../directory/directory.module.js';
 import { AccessTokenGuard, RegistrantTokenGuard } from './access-token.guard.js';
 import { AccessTokenIssuer } from './access-token-issuer.js';
@@ -17,10 +20,13 @@ import { SigningKeys } from './signing-keys.service.js';
 /** The tables this module owns. */
 export const TOKENS_TABLES = [SigningKeyRecord, RevokedTokenRecord, RevokedSubjectRecord];
 
-/** Signing keys, access and registrant tokens, and the guards every resource uses. */
+/** Signing keys, access and registrant tokens, secret digests, and the guards every resource uses. */
 @Module({
   imports: [PassportModule, DirectoryModule],
-  providers: [SigningKeys, RevocationList, AccessTokenIssuer, AccessTokenVerifier, RegistrantTokens, TokenReader, BearerTokenStrategy, RegistrantTokenStrategy, AccessTokenGuard, RegistrantTokenGuard, PrincipalStanding],
-  exports: [SigningKeys, RevocationList, AccessTokenIssuer, AccessTokenVerifier, RegistrantTokens, TokenReader, AccessTokenGuard, RegistrantTokenGuard, PrincipalStanding],
+  providers: [
+    // Client secrets, process and refresh tokens are kept as digests keyed by TOKEN_SECRET (main.ts makes sure it is set).
+    { provide: SecretDigest, useFactory: (config: AppConfig) => new SecretDigest(config.tokenSecret!, config.tokenSecretsPrevious), inject: [APP_CONFIG] },
+    SigningKeys, RevocationList, AccessTokenIssuer, AccessTokenVerifier, RegistrantTokens, TokenReader, BearerTokenStrategy, RegistrantTokenStrategy, AccessTokenGuard, RegistrantTokenGuard, PrincipalStanding],
+  exports: [SecretDigest, SigningKeys, RevocationList, AccessTokenIssuer, AccessTokenVerifier, RegistrantTokens, TokenReader, AccessTokenGuard, RegistrantTokenGuard, PrincipalStanding],
 })
 export class TokensModule {}

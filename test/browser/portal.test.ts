@@ -316,6 +316,51 @@ describe('portal', () => {
       await shot(page, '08-audit');
     });
 
+    it('creates a client with a secret, shows it once with a copy button, and keeps two secrets at most', async () => {
+      await page.evaluate((id) => (location.hash = `#/entities/${id}`), world.testkraft.id);
+      await page.getByRole('heading', { level: 1, name: 'Testkraft AS' }).waitFor();
+      const form = page.locator('form', { hasText: 'New client' });
+      await form.getByLabel('Name', { exact: true }).fill('Backend');
+      await form.getByLabel('read:data').check();
+      await form.getByLabel('Authenticates with').selectOption('client_secret_basic');
+      await form.getByLabel(/^JWT-bearer/).uncheck();
+      await form.getByLabel(/^client_credentials/).check();
+      // No key is asked for: the client will not sign.
+      expect(await form.getByRole('group', { name: 'Key' }).isVisible()).toBe(false);
+      await form.getByRole('button', { name: 'Create client' }).click();
+      await page.getByRole('heading', { name: 'Copy the client secret now' }).waitFor();
+      const secret = (await page.getByTestId('client-secret').textContent())!;
+      const clientId = (await page.getByTestId('client-id').textContent())!;
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+      await page.getByRole('button', { name: 'Copy the secret' }).click();
+      await page.getByRole('button', { name: 'Copied' }).waitFor();
+      const basic = `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`;
+      const login = () => app.fetch('/auth/token', { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+      expect((await login()).status).toBe(200);
+      await page.getByRole('button', { name: 'I have saved the secret' }).click();
+      expect(await page.getByTestId('client-secret').count()).toBe(0);
+      await shot(page, '08-secret-created');
+
+      await page.getByRole('link', { name: 'Open the client' }).click();
+      const secrets = page.getByRole('table', { name: 'Secrets of Backend' });
+      await secrets.waitFor();
+      expect(await secrets.locator('tbody tr').count()).toBe(1);
+      await page.getByRole('button', { name: 'New secret' }).click();
+      await page.getByRole('heading', { name: 'Copy the client secret now' }).waitFor();
+      expect(await secrets.locator('tbody tr').count()).toBe(2);
+      await page.getByRole('button', { name: 'New secret' }).click();
+      await page.getByRole('alert').getByText(/at most 2 secrets/).waitFor();
+      const [first] = (await app.api('GET', `/admin/entity-clients/${clientId}/secrets`, operatorToken)).body.secrets;
+      page.once('dialog', (dialog) => void dialog.accept());
+      await secrets.getByRole('button', { name: `Delete secret ${first.secret_id}` }).click();
+      await page.getByRole('status').getByText('The secret is deleted.').waitFor();
+      expect((await login()).status).toBe(401);
+      await shot(page, '09-secrets');
+      await page.evaluate((id) => (location.hash = `#/entities/${id}`), world.testkraft.id);
+      await page.getByRole('table', { name: 'Clients of Testkraft AS' }).getByRole('link', { name: 'PC #1' }).click();
+      await page.getByRole('heading', { level: 1, name: 'PC #1' }).waitFor();
+    });
+
     it("answers another entity's page with a refusal in words", async () => {
       const other = await app.api('GET', `/admin/parties/${world.otherParty.id}`, operatorToken);
       await page.evaluate((id) => (location.hash = `#/entities/${id}`), other.body.entity_id);

@@ -289,7 +289,7 @@ describe('POST /auth/token with the JWT-bearer grant', () => {
     });
 
     it('refuses an unknown grant_type', async () => {
-      await expectError(await app.tokenRequest({ grant_type: 'client_credentials' }), 'unsupported_grant_type');
+      await expectError(await app.tokenRequest({ grant_type: 'urn:example:no-such-grant' }), 'unsupported_grant_type');
     });
 
     it('requires the assertion', async () => {

@@ -39,7 +39,7 @@ describe('operations', () => {
     it('counts logins by grant and outcome, and times requests by route', async () => {
       await app.accessToken(app.operator);
       await app.tokenRequest({ grant_type: JWT_BEARER, assertion: 'not.a.jwt' });
-      await app.tokenRequest({ grant_type: 'password' });
+      await app.tokenRequest({ grant_type: 'urn:example:no-such-grant' });
       await app.fetch('/api/v1/registrant/auth/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'nobody@x.test', password: 'wrong' }) });
       const response = await app.fetch('/metrics');
       expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);

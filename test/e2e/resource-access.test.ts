@@ -102,7 +102,8 @@ describe('userinfo, the data API and discovery', () => {
         token_endpoint: `${PUBLIC_URL}/auth/token`,
         userinfo_endpoint: `${PUBLIC_URL}/auth/userinfo`,
         jwks_uri: `${PUBLIC_URL}/auth/jwks`,
-        grant_types_supported: ['urn:ietf:params:oauth:grant-type:jwt-bearer', 'urn:ietf:params:oauth:grant-type:token-exchange'],
+        grant_types_supported: ['urn:ietf:params:oauth:grant-type:jwt-bearer', 'urn:ietf:params:oauth:grant-type:token-exchange', 'client_credentials', 'password'],
+        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
       });
       expect(response.body.jwt_bearer_assertion_signing_alg_values_supported).toEqual(['RS256', 'PS256', 'ES256', 'EdDSA']);
     });

@@ -67,6 +67,27 @@ describe('the client SDK against a running issuer', () => {
       expect(tokenRequests).toBe(1);
     });
 
+    it('gets client_credentials tokens with a secret (Basic or in the form) or a client assertion, and renews them', async () => {
+      const entity = (await issuer.adminCreate('/admin/entities', { name: 'SDK Secrets AS', type: 'organisation', business_id: '913131313', business_id_type: 'org' })).id;
+      for (const method of ['client_secret_basic', 'client_secret_post'] as const) {
+        const made = await issuer.adminCreate('/admin/entity-clients', { entity_id: entity, name: method, scopes: ['read:data'], token_endpoint_auth_method: method, grant_types: ['client_credentials'] });
+        let now = Date.now();
+        const session = new TokenSession({ clientId: made.client_id, grant: 'client_credentials', clientAuthMethod: method, clientSecret: made.client_secret, issuerUrl: PUBLIC_URL, tokenEndpoint: `${issuer.baseUrl}/auth/token`, fetch: countingFetch, now: () => now });
+        tokenRequests = 0;
+        const first = await session.token();
+        expect(JSON.parse(Buffer.from(first.split('.')[1], 'base64url').toString()).client_id).toBe(made.client_id);
+        expect(await session.token()).toBe(first);
+        now += 3600_000 - 30_000; // within the renewal margin: a new token
+        await session.token();
+        expect(tokenRequests).toBe(2);
+      }
+      const signer = await issuer.createClient(entity, ['read:data']);
+      await issuer.api('PATCH', `/admin/entity-clients/${signer.clientId}`, await issuer.accessToken(issuer.operator), { grant_types: ['client_credentials'] });
+      const session = new TokenSession({ clientId: signer.clientId, grant: 'client_credentials', clientAuthMethod: 'private_key_jwt', privateKey: signer.privateKey, kid: signer.kid, issuerUrl: PUBLIC_URL, tokenEndpoint: `${issuer.baseUrl}/auth/token` });
+      expect(JSON.parse(Buffer.from((await session.token()).split('.')[1], 'base64url').toString()).client_id).toBe(signer.clientId);
+      expect(() => new TokenSession({ clientId: signer.clientId, grant: 'client_credentials', clientAuthMethod: 'client_secret_basic', issuerUrl: PUBLIC_URL })).toThrow(/clientSecret/);
+    });
+
     it('reports a refusal with its OAuth error', async () => {
       const session = sessionFor(client, { party: 'no:party:gln:4000000000006' });
       await expect(session.token()).rejects.toMatchObject({ name: 'TokenSessionError', status: 400, error: 'invalid_grant' });

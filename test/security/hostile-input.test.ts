@@ -159,7 +159,7 @@ describe('hostile input', () => {
       ['repeated parameters', () => `grant_type=${encodeURIComponent(JWT_BEARER)}&grant_type=${encodeURIComponent(JWT_BEARER)}&assertion=x`, 'application/x-www-form-urlencoded', 400, 'invalid_request'],
       ['no grant_type', () => 'assertion=x', 'application/x-www-form-urlencoded', 400, 'invalid_request'],
       ['an empty body', () => '', 'application/x-www-form-urlencoded', 400, 'invalid_request'],
-      ['an unknown grant_type', () => 'grant_type=password&username=a&password=b', 'application/x-www-form-urlencoded', 400, 'unsupported_grant_type'],
+      ['an unknown grant_type', () => 'grant_type=urn%3Aexample%3Anope&username=a&password=b', 'application/x-www-form-urlencoded', 400, 'unsupported_grant_type'],
       ['JSON where a form is expected', () => JSON.stringify({ grant_type: JWT_BEARER, assertion: 'x' }), 'application/json', 400, 'invalid_request'],
       ['malformed JSON', () => '{"grant_type":', 'application/json', 400, 'invalid_request'],
       ['a UTF-16 charset', () => `grant_type=${encodeURIComponent(JWT_BEARER)}&assertion=x`, 'application/x-www-form-urlencoded; charset=utf-16', 400, 'invalid_request'],

@@ -44,7 +44,7 @@ export class FakeDirectory implements ClientLookup, PartyLookup, EntityLookup {
   async findClientCredentials(clientId: string): Promise<ClientCredentials | null> {
     const client = this.clients.get(clientId);
     const entity = client === undefined ? undefined : this.entities.get(client.entityId);
-    return client === undefined || entity === undefined ? null : { client, entity, keys: [] };
+    return client === undefined || entity === undefined ? null : { client, entity, keys: [], secrets: [] };
   }
 
   async findParty(id: number): Promise<PartyRecord | null> {

@@ -1,10 +1,12 @@
 import { Inject, Injectable, type Provider } from '@nestjs/common';
 import type { Grant } from './grant.js';
+import { ClientCredentialsGrant } from './client-credentials.grant.js';
 import { JwtBearerGrant } from './jwt-bearer.grant.js';
+import { PasswordGrant } from './password.grant.js';
 import { TokenExchangeGrant } from './token-exchange.grant.js';
 
 /** Every grant the token endpoint serves: adding a grant is its file plus one entry here. */
-const GRANT_CLASSES = [JwtBearerGrant, TokenExchangeGrant];
+const GRANT_CLASSES = [JwtBearerGrant, TokenExchangeGrant, ClientCredentialsGrant, PasswordGrant];
 
 const GRANTS = Symbol('GRANTS');
 

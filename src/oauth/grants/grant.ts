@@ -1,10 +1,19 @@
 import type { TokenResponse } from '../../contract/wire.js';
+import type { AuthenticatedClient } from '../client-authentication/client-authenticator.service.js';
 import type { FormParameters } from '../form-body.js';
 
 export type { TokenResponse };
 
 /** Token endpoint parameters after the form rules: each present once, as a string. */
 export type TokenForm = FormParameters;
+
+/** What the token endpoint knows of the request besides its grant's parameters. */
+export interface GrantContext {
+  /** The client that authenticated (client_secret_basic, private_key_jwt, …), if any did; it lists this grant. */
+  readonly client: AuthenticatedClient | undefined;
+  /** The caller's address, for throttling. */
+  readonly address: string;
+}
 
 /**
  * One grant type. Adding a grant is one new file implementing this and one
@@ -18,5 +27,7 @@ export interface Grant {
   readonly metricName: string;
   /** The form fields it reads, each with what it means; others are ignored (RFC 6749 §3.2). */
   readonly parameters: Readonly<Record<string, string>>;
-  exchange(form: TokenForm): Promise<TokenResponse>;
+  /** `required`: only an authenticated client may use it (invalid_client otherwise). */
+  readonly clientAuthentication: 'required' | 'optional';
+  exchange(form: TokenForm, context: GrantContext): Promise<TokenResponse>;
 }

@@ -34,6 +34,7 @@ const NOT_ACTING = 'The subject may not act for this party';
 export class TokenExchangeGrant implements Grant {
   readonly type = GRANT_TYPE.tokenExchange;
   readonly metricName = 'token-exchange';
+  readonly clientAuthentication = 'optional';
   readonly parameters = {
     subject_token: "The person's registrant token",
     subject_token_type: ACCESS_TOKEN_TYPE,

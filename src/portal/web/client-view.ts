@@ -2,6 +2,7 @@ import { api, type EntityClient } from './api.js';
 import type { ViewContext } from './view-context.js';
 import { h, table } from './dom.js';
 import { keyChooser, privateKeyOffer } from './key-chooser.js';
+import { secretsSection } from './client-secrets.js';
 import { session } from './session.js';
 
 /** One client: its details and keys; add or remove a key, deactivate it. */
@@ -60,6 +61,8 @@ export async function clientView(context: ViewContext, clientId: string): Promis
       h('dt', {}, 'Entity'), h('dd', {}, h('a', { href: `#/entities/${client.entity_id}` }, `#${client.entity_id}`)),
       h('dt', {}, 'Fixed party'), h('dd', {}, client.party_id === null ? 'None' : `#${client.party_id}`),
       h('dt', {}, 'Scopes'), h('dd', {}, client.scopes.join(' ')),
+      h('dt', {}, 'Grants'), h('dd', {}, client.grant_types.join(', ')),
+      h('dt', {}, 'Authenticates with'), h('dd', {}, client.token_endpoint_auth_method),
       h('dt', {}, 'Status'), h('dd', { 'data-testid': 'client-status' }, client.active ? 'Active' : 'Inactive'),
       h('dt', {}, 'Created'), h('dd', {}, client.recorded_at),
     ),
@@ -105,5 +108,6 @@ export async function clientView(context: ViewContext, clientId: string): Promis
       offered,
       addKey,
     ),
+    await secretsSection(context, token, client, reload),
   );
 }

@@ -1,4 +1,7 @@
+import { GRANT_TYPE } from '../../contract/urns.js';
+import type { CreatedEntityClientView } from '../../contract/wire.js';
 import { api, type Entity, type EntityClient, type Page, type Party } from './api.js';
+import { secretOffer } from './client-secrets.js';
 import type { ViewContext } from './view-context.js';
 import { field, formValues, h, option, table } from './dom.js';
 import { keyChooser, privateKeyOffer } from './key-chooser.js';
@@ -75,6 +78,27 @@ function createClientForm(context: ViewContext, entity: Entity, parties: readonl
     grantableScopes(session.acting!.scopes).map((scope) => option(h('input', { type: 'checkbox', name: 'scopes', value: scope }), scope)),
   );
   const key = keyChooser();
+  const method = h(
+    'select',
+    { name: 'token_endpoint_auth_method' },
+    h('option', { value: 'private_key_jwt' }, 'Its key: it signs (private_key_jwt)'),
+    h('option', { value: 'client_secret_basic' }, 'A client secret, in the Authorization header (client_secret_basic)'),
+    h('option', { value: 'client_secret_post' }, 'A client secret, in the form (client_secret_post)'),
+  );
+  const grants = h(
+    'fieldset',
+    {},
+    h('legend', {}, 'Grants'),
+    h('p', { class: 'hint' }, 'How it may obtain tokens.'),
+    option(h('input', { type: 'checkbox', name: 'grant_types', value: GRANT_TYPE.jwtBearer, checked: true }), 'JWT-bearer: it signs an assertion naming the party (needs a key)'),
+    option(h('input', { type: 'checkbox', name: 'grant_types', value: GRANT_TYPE.clientCredentials }), 'client_credentials: a token for itself'),
+    option(h('input', { type: 'checkbox', name: 'grant_types', value: GRANT_TYPE.password }), 'password: a token for one of your people, with her password (legacy: the app sees the password)'),
+  );
+  // The key is asked for only when the client will sign.
+  const showKey = () => {
+    const chosen = formValues(form).get('grant_types') ?? [];
+    key.element.hidden = method.value !== 'private_key_jwt' && !chosen.includes(GRANT_TYPE.jwtBearer);
+  };
   const submit = h('button', { type: 'submit' }, 'Create client');
   const form: HTMLFormElement = h(
     'form',
@@ -91,14 +115,16 @@ function createClientForm(context: ViewContext, entity: Entity, parties: readonl
         }
         submit.disabled = true;
         try {
-          const { publicKey, privateKeyPem } = await key.publicKey();
+          const { publicKey, privateKeyPem } = key.element.hidden ? { publicKey: undefined, privateKeyPem: undefined } : await key.publicKey();
           const partyId = values.get('party_id')![0];
-          const client = await api.send<EntityClient>(session.acting!.token, 'POST', '/admin/entity-clients', {
+          const client = await api.send<CreatedEntityClientView>(session.acting!.token, 'POST', '/admin/entity-clients', {
             entity_id: entity.id,
             name: values.get('name')![0],
             scopes: chosen,
             ...(partyId === '' ? {} : { party_id: Number(partyId) }),
-            public_key: publicKey,
+            token_endpoint_auth_method: method.value,
+            grant_types: values.get('grant_types') ?? [],
+            ...(publicKey === undefined ? {} : { public_key: publicKey }),
           });
           form.reset();
           key.reset();
@@ -106,9 +132,12 @@ function createClientForm(context: ViewContext, entity: Entity, parties: readonl
           created.replaceChildren(
             h('section', { class: 'card', 'aria-labelledby': 'created-heading' },
               h('h2', { id: 'created-heading', tabindex: '-1' }, `Client “${client.name}” created`),
-              h('dl', { class: 'facts' }, h('dt', {}, 'Client ID'), h('dd', {}, h('code', { 'data-testid': 'client-id' }, client.client_id)), h('dt', {}, 'Key ID'), h('dd', {}, h('code', {}, client.keys[0].kid))),
+              h('dl', { class: 'facts' },
+                h('dt', {}, 'Client ID'), h('dd', {}, h('code', { 'data-testid': 'client-id' }, client.client_id)),
+                client.keys.length === 0 ? null : [h('dt', {}, 'Key ID'), h('dd', {}, h('code', {}, client.keys[0].kid))]),
               h('p', {}, h('a', { href: `#/clients/${client.client_id}` }, 'Open the client')),
               privateKeyPem === undefined ? null : privateKeyOffer(privateKeyPem, client.client_id, client.keys[0].kid),
+              client.client_secret === undefined ? null : secretOffer(client.client_secret, client.secret_id!),
             ),
           );
           context.notify(`Client ${client.name} created.`);
@@ -124,8 +153,12 @@ function createClientForm(context: ViewContext, entity: Entity, parties: readonl
     field('Name', name),
     field('Fixed party', party, 'A client fixed to a party acts for it only; otherwise each assertion names the party in sub.'),
     scopes,
+    field('Authenticates with', method),
+    grants,
     key.element,
     submit,
   );
+  form.addEventListener('change', showKey);
+  form.addEventListener('reset', () => setTimeout(showKey));
   return form;
 }

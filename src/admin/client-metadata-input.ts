@@ -1,0 +1,48 @@
+import { ProblemError } from '../common/protocol-errors.js';
+import type { EntityClientRecord } from '../directory/records/entity-client-record.js';
+import { type ClientMetadata, clientMetadataProblems } from '../model/client-metadata.js';
+import type { ClientMetadataDto } from './entity-client.dto.js';
+
+/** A client's metadata as stored. */
+export function metadataOf(client: EntityClientRecord): ClientMetadata {
+  return {
+    grantTypes: client.grantTypes,
+    tokenEndpointAuthMethod: client.tokenEndpointAuthMethod,
+    redirectUris: client.redirectUris,
+    postLogoutRedirectUris: client.postLogoutRedirectUris,
+    requirePushedAuthorizationRequests: client.requirePushedAuthorizationRequests,
+    tlsClientAuthSubjectDn: client.tlsClientAuthSubjectDn,
+    dpopBoundAccessTokens: client.dpopBoundAccessTokens,
+    tlsClientCertificateBoundAccessTokens: client.tlsClientCertificateBoundAccessTokens,
+  };
+}
+
+/**
+ * The metadata a request asks for, each field it sends over `current`,
+ * checked as a whole (a 422 naming every field at fault). `hasKey`: the
+ * client will have a registered key.
+ */
+export function metadataFrom(input: ClientMetadataDto, current: ClientMetadata, hasKey: boolean): ClientMetadata {
+  const metadata: ClientMetadata = {
+    grantTypes: input.grant_types ?? current.grantTypes,
+    tokenEndpointAuthMethod: input.token_endpoint_auth_method ?? current.tokenEndpointAuthMethod,
+    redirectUris: input.redirect_uris ?? current.redirectUris,
+    postLogoutRedirectUris: input.post_logout_redirect_uris ?? current.postLogoutRedirectUris,
+    requirePushedAuthorizationRequests: input.require_pushed_authorization_requests ?? current.requirePushedAuthorizationRequests,
+    tlsClientAuthSubjectDn: input.tls_client_auth_subject_dn === undefined ? current.tlsClientAuthSubjectDn : input.tls_client_auth_subject_dn,
+    dpopBoundAccessTokens: input.dpop_bound_access_tokens ?? current.dpopBoundAccessTokens,
+    tlsClientCertificateBoundAccessTokens: input.tls_client_certificate_bound_access_tokens ?? current.tlsClientCertificateBoundAccessTokens,
+  };
+  const problems = clientMetadataProblems(metadata, hasKey);
+  if (Object.keys(problems).length > 0) throw ProblemError.validation(problems);
+  return metadata;
+}
+
+/** Whether a change lets someone new use the client: another way to authenticate, another grant, another place to send codes. */
+export function widensUse(before: ClientMetadata, after: ClientMetadata): boolean {
+  const added = (from: readonly string[], to: readonly string[]) => to.some((item) => !from.includes(item));
+  return before.tokenEndpointAuthMethod !== after.tokenEndpointAuthMethod
+    || added(before.grantTypes, after.grantTypes)
+    || added(before.redirectUris, after.redirectUris)
+    || before.tlsClientAuthSubjectDn !== after.tlsClientAuthSubjectDn;
+}
