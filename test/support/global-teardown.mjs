@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Shapes of what must never be logged: JWTs, registrant tokens, private keys, password hashes, and the test secrets. */
@@ -13,9 +13,20 @@ const patterns = (secrets) => [
 
 export default async function globalTeardown() {
   await globalThis.__testPostgres?.stop();
+  const runDir = process.env.TOKEN_ISSUER_TEST_RUN_DIR;
+  const leaks = await checkLogs(process.env.TEST_LOG_DIR);
+  if (leaks.length > 0) {
+    // The logs are the evidence: keep them, and only them.
+    for (const name of await readdir(runDir)) if (join(runDir, name) !== process.env.TEST_LOG_DIR) await rm(join(runDir, name), { recursive: true, force: true });
+    throw new Error(`Secrets reached the logs of the test suite:\n  ${leaks.join('\n  ')}`);
+  }
+  // The run's temporary folder: the test Postgres's data, the logs, and whatever the tests and the services they started wrote.
+  if (runDir) await rm(runDir, { recursive: true, force: true });
+}
+
+async function checkLogs(dir) {
+  if (!dir) return [];
   const PATTERNS = patterns(JSON.parse(await readFile(new URL('./test-secrets.json', import.meta.url), 'utf8')));
-  const dir = process.env.TEST_LOG_DIR;
-  if (!dir) return;
   const files = (await readdir(dir)).filter((name) => name.endsWith('.log'));
   const leaks = [];
   let lines = 0;
@@ -24,6 +35,6 @@ export default async function globalTeardown() {
     lines += text.split('\n').length - 1;
     for (const [what, pattern] of PATTERNS) if (pattern.test(text)) leaks.push(`${what} in ${join(dir, file)}`);
   }
-  if (leaks.length > 0) throw new Error(`Secrets reached the logs of the test suite:\n  ${leaks.join('\n  ')}`);
-  console.log(`\nLog check: ${lines} log lines from ${files.length} service instances hold no token, key, hash, secret or test password.`);
+  if (leaks.length === 0) console.log(`\nLog check: ${lines} log lines from ${files.length} service instances hold no token, key, hash, secret or test password.`);
+  return leaks;
 }
