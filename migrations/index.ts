@@ -10,6 +10,7 @@ import { RevocationSubjects1764600000000 } from './1764600000000-revocation-subj
 import { OperatorAndCredentialCustody1764700000000 } from './1764700000000-operator-and-credential-custody.js';
 import { ClientMetadataAndSecrets1764800000000 } from './1764800000000-client-metadata-and-secrets.js';
 import { Processes1764900000000 } from './1764900000000-processes.js';
+import { DirectoryNotificationOperation1765000000000 } from './1765000000000-directory-notification-operation.js';
 
 /** Every migration, in order. TypeORM runs those not yet recorded in the `migrations` table. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   OperatorAndCredentialCustody1764700000000,
   ClientMetadataAndSecrets1764800000000,
   Processes1764900000000,
+  DirectoryNotificationOperation1765000000000,
 ];

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { DirectoryStore, type PageRequest } from '../directory/directory-store.js';
+import { DirectoryStore, type DirectoryWrites, type PageRequest } from '../directory/directory-store.js';
 import { AuditEventRecord } from './audit-event-record.js';
 
 /** Who made a change: the entity, acting for which party, through which client (a Principal is one). */
@@ -37,12 +37,12 @@ export class AuditTrail {
    * Runs `work` in one transaction and records the change it reports in the
    * same one: both are written, or neither. `change` null means nothing changed.
    */
-  async audited<T>(actor: AuditActor, work: (tx: EntityManager) => Promise<{ result: T; change: AuditedChange | null }>): Promise<T> {
+  async audited<T>(actor: AuditActor, work: (tx: EntityManager) => Promise<{ result: T; change: AuditedChange | null }>, writes: DirectoryWrites = 'any'): Promise<T> {
     return this.store.transaction(async (tx) => {
       const { result, change } = await work(tx);
       if (change !== null) await this.record(tx, actor, change);
       return result;
-    });
+    }, writes);
   }
 
   async record(manager: EntityManager, actor: AuditActor, change: AuditedChange): Promise<void> {

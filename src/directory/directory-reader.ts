@@ -50,7 +50,9 @@ export class DirectoryReader implements ClientLookup, PartyLookup, EntityLookup,
 
   async onModuleInit(): Promise<void> {
     this.unsubscribe = await this.hub.subscribe(DIRECTORY_CHANNEL, {
-      onNotification: () => this.invalidate(),
+      onNotification: (payload) => {
+        if (!changesNoCachedAnswer(payload)) this.invalidate();
+      },
       onResync: async () => this.invalidate(),
       onLost: () => this.invalidate(),
     });
@@ -163,6 +165,16 @@ export class DirectoryReader implements ClientLookup, PartyLookup, EntityLookup,
     // Bounded: the oldest entry goes first (Map keeps insertion order).
     if (this.knownNames.size > MAX_REMEMBERED_NAMES) this.knownNames.delete(this.knownNames.keys().next().value!);
   }
+}
+
+/**
+ * A new entity changes no answer these caches hold: an unknown entity is
+ * never cached, and nothing (client, party, membership) refers to it yet;
+ * whatever later does is another change. The payload is 'table OPERATION'
+ * (migration DirectoryNotificationOperation); anything else empties them.
+ */
+export function changesNoCachedAnswer(payload: string | undefined): boolean {
+  return payload === 'entities INSERT';
 }
 
 /** Stored keys were checked on registration; parsing again restores the same kid, algorithms and thumbprint. */

@@ -41,6 +41,9 @@ export interface PageRequest {
  * after each commit this process's caches are emptied at once; the other
  * replicas hear of it by NOTIFY.
  */
+/** What a transaction writes, as far as the caches care. */
+export type DirectoryWrites = 'any' | 'none-cached';
+
 @Injectable()
 export class DirectoryStore {
   constructor(
@@ -48,10 +51,16 @@ export class DirectoryStore {
     private readonly reader: DirectoryReader,
   ) {}
 
-  /** Runs `work` in one transaction; the caller passes the manager on to the other methods. */
-  async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in one transaction; the caller passes the manager on to the
+   * other methods. `writes` 'none-cached' promises that nothing work writes
+   * can change an answer the caches hold (new entities, changesNoCachedAnswer,
+   * or tables they never read): this process then keeps its caches, as the
+   * other replicas keep theirs.
+   */
+  async transaction<T>(work: (manager: EntityManager) => Promise<T>, writes: DirectoryWrites = 'any'): Promise<T> {
     const result = await this.dataSource.transaction(work);
-    this.reader.invalidate();
+    if (writes === 'any') this.reader.invalidate();
     return result;
   }
 
@@ -138,21 +147,33 @@ export class DirectoryStore {
   }
 
   /**
-   * Creates the person with this ETSI personal identifier, or renames her,
-   * in one statement (safe under concurrent first logins); says which
-   * happened. Null if the id belongs to a non-person.
+   * Creates the person with this ETSI personal identifier, safe under
+   * concurrent first logins (the insert does nothing if she exists; the
+   * statement then notifies 'entities INSERT' only, which empties no cache).
+   * Null if the id is taken, by her or by a non-person.
    */
-  async writePersonByPid(pid: string, name: string, manager: EntityManager): Promise<(PersonByPid & { created: boolean; previousName: string | null }) | null> {
-    const [written]: (PersonByPid & { created: boolean; previous_name: string | null })[] = await manager.query(
-      `WITH before AS (SELECT name FROM entities WHERE business_id = $3 AND business_id_type = 'pid')
-       INSERT INTO entities (eid, name, type, business_id, business_id_type) VALUES ($1, $2, 'person', $3, 'pid')
-       ON CONFLICT (business_id, business_id_type) DO UPDATE SET name = EXCLUDED.name WHERE entities.type = 'person'
-       RETURNING id, eid, name, status, type, (xmax = 0) AS created, (SELECT name FROM before) AS previous_name`,
+  async createPersonByPid(pid: string, name: string, manager: EntityManager): Promise<PersonByPid | null> {
+    const [created]: PersonByPid[] = await manager.query(
+      `INSERT INTO entities (eid, name, type, business_id, business_id_type) VALUES ($1, $2, 'person', $3, 'pid')
+       ON CONFLICT (business_id, business_id_type) DO NOTHING
+       RETURNING id, eid, name, status, type`,
       [randomUUID(), name, pid],
     );
-    if (written === undefined) return null;
-    const { previous_name: previousName, ...person } = written;
-    return { ...person, previousName: person.created ? null : previousName };
+    return created ?? null;
+  }
+
+  /** Renames the person with this personal identifier; her previous name, or null if no person has it. */
+  async renamePersonByPid(pid: string, name: string, manager: EntityManager): Promise<(PersonByPid & { previousName: string }) | null> {
+    // TypeORM answers an UPDATE with [rows, count].
+    const [[renamed]]: [(PersonByPid & { previous_name: string })[], number] = await manager.query(
+      `UPDATE entities AS e SET name = $2 FROM (SELECT id, name FROM entities WHERE business_id = $1 AND business_id_type = 'pid' FOR UPDATE) AS before
+       WHERE e.id = before.id AND e.type = 'person'
+       RETURNING e.id, e.eid, e.name, e.status, e.type, before.name AS previous_name`,
+      [pid, name],
+    );
+    if (renamed === undefined) return null;
+    const { previous_name: previousName, ...person } = renamed;
+    return { ...person, previousName };
   }
 
   /** Locks the entity row for the rest of the transaction: changes to one person's rights and login are serialized. */

@@ -86,7 +86,7 @@ export class ProcessesService implements OnModuleInit, OnModuleDestroy {
         await this.audit.record(tx, actor, { action: 'process.create', targetType: 'process', targetId: process.id, entityId: record.entityId, diff: { after: { process_id: processId, client_reference: process.clientReference, expires_at: expiresAt.toISOString() } } });
       }
       return { result: undefined, change: null };
-    });
+    }, 'none-cached'); // processes are no directory table
     return { processes: made.map((process) => ({ clientReference: process.clientReference, processToken: process.token })) };
   }
 

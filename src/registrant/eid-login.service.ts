@@ -39,17 +39,25 @@ export class EidLoginService {
     const pid = `PNO${values.countryCode}-${values.ident}`;
     const name = `${values.firstName} ${values.lastName}`;
     const via = { via: 'eid_login', certificate: input.certificate !== undefined };
-    // An unchanged person is only read: a write would also make every replica drop its directory caches.
-    const found = await this.store.findByPid(pid);
-    const person = found !== null && (found.type !== 'person' || found.name === name) ? found : await this.audit.audited(partner, async (tx) => {
-      const written = await this.store.writePersonByPid(pid, name, tx);
-      if (written === null) return { result: null, change: null };
-      const { created, previousName, ...person } = written;
-      const change = created
-        ? { action: 'entity.create', diff: { after: { name, business_id: pid, business_id_type: 'pid', type: 'person' }, ...via } }
-        : previousName !== name ? { action: 'entity.update', diff: { before: { name: previousName }, after: { name }, ...via } } : null;
-      return { result: person, change: change === null ? null : { ...change, targetType: 'entity', targetId: person.id, entityId: person.id } };
-    });
+    // An unchanged person is only read: a write is a notification to every replica.
+    let person = await this.store.findByPid(pid);
+    if (person === null) {
+      // A new person changes no cached answer anywhere ('none-cached'): first logins leave the caches warm.
+      person = await this.audit.audited(partner, async (tx) => {
+        const created = await this.store.createPersonByPid(pid, name, tx);
+        const after = { name, business_id: pid, business_id_type: 'pid', type: 'person' };
+        return { result: created, change: created === null ? null : { action: 'entity.create', targetType: 'entity', targetId: created.id, entityId: created.id, diff: { after, ...via } } };
+      }, 'none-cached') ?? await this.store.findByPid(pid); // null: a concurrent login created her first
+    }
+    if (person !== null && person.type === 'person' && person.name !== name) {
+      person = await this.audit.audited(partner, async (tx) => {
+        const renamed = await this.store.renamePersonByPid(pid, name, tx);
+        if (renamed === null) return { result: null, change: null };
+        const { previousName, ...current } = renamed;
+        const change = previousName === name ? null : { action: 'entity.update', targetType: 'entity', targetId: current.id, entityId: current.id, diff: { before: { name: previousName }, after: { name }, ...via } };
+        return { result: current, change };
+      });
+    }
     if (person === null || person.type !== 'person' || person.status !== 'active') throw RegistrantError.notAuthorized();
     return person;
   }

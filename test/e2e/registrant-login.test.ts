@@ -2,6 +2,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Controller, Get, Module, UseGuards } from '@nestjs/common';
+import pg from 'pg';
+import { changesNoCachedAnswer } from '../../src/directory/directory-reader.js';
 import { RegistrantTokenGuard, CurrentPrincipal } from '../../src/tokens/access-token.guard.js';
 import type { Principal } from '../../src/tokens/access-token.js';
 import { TokensModule } from '../../src/tokens/tokens.module.js';
@@ -187,6 +189,33 @@ describe('registrant login', () => {
       const second = await login({ ...jan, first_name: ' Jan ', last_name: 'Tamm-Kask' }, { token: partnerToken });
       expect(second.status).toBe(201);
       expect(await app.query("SELECT id, name FROM entities WHERE business_id = 'PNOEE-30110100103'")).toEqual([{ id: rows[0].id, name: 'Jan Tamm-Kask' }]);
+    });
+
+    it('tells the replicas of a new person as a change no cache holds, and of a rename as one that empties them', async () => {
+      const listener = new pg.Client({ connectionString: app.databaseUrl });
+      await listener.connect();
+      const heard: (string | undefined)[] = [];
+      listener.on('notification', (message) => { if (message.channel === 'directory_changed') heard.push(message.payload); });
+      await listener.query('LISTEN directory_changed');
+      const settle = async () => { await listener.query('SELECT 1'); await new Promise((resolve) => setTimeout(resolve, 100)); };
+      try {
+        const mari = { ident: '49403136526', first_name: 'Mari', last_name: 'Kask', country_code: 'EE' };
+        expect((await login(mari, { token: partnerToken })).status).toBe(201);
+        await settle();
+        expect(heard).toEqual(['entities INSERT']);
+        expect(heard.every(changesNoCachedAnswer)).toBe(true);
+        heard.length = 0;
+        expect((await login(mari, { token: partnerToken })).status).toBe(201);
+        expect((await login({ ...mari, last_name: 'Tamm' }, { token: partnerToken })).status).toBe(201);
+        await settle();
+        expect(heard).toEqual(['entities UPDATE']);
+        expect(changesNoCachedAnswer(heard[0])).toBe(false);
+        const audit = await app.query<{ action: string }>(
+          "SELECT action FROM audit_events WHERE target_type = 'entity' AND target_id = (SELECT id::text FROM entities WHERE business_id = 'PNOEE-49403136526') ORDER BY id");
+        expect(audit.map((row) => row.action)).toEqual(['entity.create', 'entity.update']);
+      } finally {
+        await listener.end();
+      }
     });
 
     it('defaults the country to EE', async () => {
