@@ -13,14 +13,15 @@ export const MAX_PASSWORD_LENGTH = 1024;
  * known one does. At most `concurrency` hashes run at once; the rest queue.
  * Each takes 19 MiB and a core, so running more than the cores can take only
  * adds memory and evicts each other's blocks from the CPU caches. At most
- * `maxQueued` wait (by default what the slots hash in a few hundred
- * milliseconds); beyond that hash and verify reject with QueueFullError.
+ * `maxQueued` wait (by default what one slot hashes in about half a second,
+ * room for a 64-connection burst per worker); beyond that hash and verify
+ * reject with QueueFullError. A waiting login holds no memory to speak of.
  */
 export class PasswordHasher {
   private dummyHash: Promise<string> | undefined;
   private readonly limit: ConcurrencyLimit;
 
-  constructor(concurrency = 1, maxQueued = 32 * concurrency) {
+  constructor(concurrency = 1, maxQueued = 64 * concurrency) {
     this.limit = new ConcurrencyLimit(concurrency, maxQueued);
   }
 

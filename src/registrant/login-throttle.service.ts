@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import type pg from 'pg';
 import { startPeriodicTask } from '../common/periodic-task.js';
-import type { DataSource } from 'typeorm';
+import { DedicatedPools } from '../database/dedicated-pools.js';
 import { ThrottledError } from '../common/throttled-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -10,6 +10,8 @@ import { normalizeUsername } from './username.js';
 const PURGE_INTERVAL_MS = 10 * 60_000;
 /** Pending attempts stop counting this long after their key's last admission: their process may have died. */
 const PENDING_EXPIRY_SECONDS = 60;
+/** Statements are short and each is its own transaction; a few connections carry every worker's logins. */
+const POOL_SIZE = 4;
 
 /** A key an attempt is charged to, and the failures it allows within the window. */
 export interface ThrottleKey {
@@ -45,10 +47,31 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('LoginThrottle');
   private stopPurge: (() => void) | undefined;
 
+  private readonly pool: pg.Pool;
+
+  /**
+   * On a pool of its own with synchronous_commit off: every login from one
+   * address (a company's NAT, a backend) updates that address's row two or
+   * three times, and each waited for the disk holding the row lock, so one
+   * address could not log in faster than the disk flushes. A crash may
+   * forget the last fraction of a second of counts, as the replay store may
+   * forget jtis; a lock stored earlier stays.
+   */
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @InjectDataSource() private readonly dataSource: DataSource,
-  ) {}
+    pools: DedicatedPools,
+  ) {
+    this.pool = pools.create({
+      name: 'token-issuer login throttle',
+      max: POOL_SIZE,
+      sessionOptions: '-c synchronous_commit=off',
+      onError: (message) => this.logger.warn(`login throttle connection: ${message}`),
+    });
+  }
+
+  private async query<T>(text: string, values: unknown[]): Promise<T[]> {
+    return (await this.pool.query(text, values)).rows as T[];
+  }
 
   /** Charges an attempt to its keys, or throws ThrottledError having charged nothing. */
   async admit(username: string, address: string): Promise<LoginTicket> {
@@ -61,12 +84,12 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
     ];
     // The statement locks only rows that exist: the first attempt on a key creates its row and tries again.
     for (let attempt = 1; attempt <= 3; attempt++) {
-      const [verdict]: { missing: string[]; retry_after: number | null; charged: string[] }[] = await this.dataSource.query(ADMIT, [
+      const [verdict] = await this.query<{ missing: string[]; retry_after: number | null; charged: string[] }>(ADMIT, [
         keys.map(({ key }) => key), keys.map(({ limit }) => limit), normalized, address, knownAddressDays, windowSeconds,
       ]);
       if (verdict.retry_after !== null) throw new ThrottledError(verdict.retry_after);
       if (verdict.missing.length === 0) return { username: normalized, address, keys: keys.filter(({ key }) => verdict.charged.includes(key)) };
-      await this.dataSource.query('INSERT INTO login_throttles (key) SELECT unnest($1::text[]) ORDER BY 1 ON CONFLICT (key) DO NOTHING', [verdict.missing]);
+      await this.query('INSERT INTO login_throttles (key) SELECT unnest($1::text[]) ORDER BY 1 ON CONFLICT (key) DO NOTHING', [verdict.missing]);
     }
     throw new Error('login throttle rows vanished while admitting an attempt'); // only if they are deleted as fast as they are made
   }
@@ -79,12 +102,12 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
   async settle(ticket: LoginTicket, outcome: LoginOutcome): Promise<void> {
     const keys = ticket.keys.map(({ key }) => key);
     if (outcome === 'released') {
-      await this.dataSource.query(RELEASE, [keys]);
+      await this.query(RELEASE, [keys]);
     } else if (outcome === 'failure') {
       const { windowSeconds, lockoutSeconds, maxLockoutSeconds } = this.config.loginThrottle;
-      await this.dataSource.query(FAIL, [keys, ticket.keys.map(({ limit }) => limit), windowSeconds, lockoutSeconds, maxLockoutSeconds]);
+      await this.query(FAIL, [keys, ticket.keys.map(({ limit }) => limit), windowSeconds, lockoutSeconds, maxLockoutSeconds]);
     } else {
-      await this.dataSource.query(SUCCEED, [keys, keys.filter((key) => !key.startsWith('addr:')), ticket.username, ticket.address]);
+      await this.query(SUCCEED, [keys, keys.filter((key) => !key.startsWith('addr:')), ticket.username, ticket.address]);
     }
   }
 
@@ -96,8 +119,8 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
   async recordFailures(keys: readonly ThrottleKey[]): Promise<number> {
     const { windowSeconds, lockoutSeconds, maxLockoutSeconds } = this.config.loginThrottle;
     const names = keys.map(({ key }) => key);
-    await this.dataSource.query('INSERT INTO login_throttles (key) SELECT unnest($1::text[]) ORDER BY 1 ON CONFLICT (key) DO NOTHING', [names]);
-    await this.dataSource.query(FAIL, [names, keys.map(({ limit }) => limit), windowSeconds, lockoutSeconds, maxLockoutSeconds]);
+    await this.query('INSERT INTO login_throttles (key) SELECT unnest($1::text[]) ORDER BY 1 ON CONFLICT (key) DO NOTHING', [names]);
+    await this.query(FAIL, [names, keys.map(({ limit }) => limit), windowSeconds, lockoutSeconds, maxLockoutSeconds]);
     return this.lockedFor(names);
   }
 
@@ -108,7 +131,7 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
 
   /** The keys that are locked now, with the seconds each has left. */
   async locks(keys: readonly string[]): Promise<Map<string, number>> {
-    const rows: { key: string; wait: number }[] = await this.dataSource.query(
+    const rows = await this.query<{ key: string; wait: number }>(
       'SELECT key, ceil(extract(epoch FROM locked_until - now()))::int AS wait FROM login_throttles WHERE key = ANY($1) AND locked_until > now()',
       [keys],
     );
@@ -122,7 +145,7 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
    */
   async purgeStale(): Promise<void> {
     const { windowSeconds, maxLockoutSeconds, knownAddressDays } = this.config.loginThrottle;
-    await this.dataSource.query(
+    await this.query(
       `DELETE FROM login_throttles WHERE key IN (
          SELECT key FROM login_throttles
           WHERE window_started_at < now() - make_interval(secs => $1)
@@ -131,15 +154,16 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
             FOR UPDATE SKIP LOCKED)`,
       [windowSeconds, maxLockoutSeconds, PENDING_EXPIRY_SECONDS],
     );
-    await this.dataSource.query('DELETE FROM login_known_addresses WHERE last_success_at < now() - make_interval(days => $1)', [knownAddressDays]);
+    await this.query('DELETE FROM login_known_addresses WHERE last_success_at < now() - make_interval(days => $1)', [knownAddressDays]);
   }
 
   onModuleInit(): void {
     this.stopPurge = startPeriodicTask(() => this.purgeStale(), PURGE_INTERVAL_MS, this.logger, 'purge of login throttles');
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     this.stopPurge?.();
+    await this.pool.end().catch(() => {});
   }
 }
 

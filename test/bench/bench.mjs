@@ -129,6 +129,7 @@ async function drive(name, request) {
     p50_ms: result.latency.p50,
     p99_ms: result.latency.p99,
     non_2xx: result.non2xx + result.errors + result.timeouts,
+    ...(result.non2xx + result.errors + result.timeouts > 0 ? { failures: { status: result.statusCodeStats, errors: result.errors, timeouts: result.timeouts } } : {}),
     peak_rss_mb: peakRssMb(),
   };
 }
