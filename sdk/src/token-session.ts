@@ -1,7 +1,7 @@
 import { createPrivateKey, randomUUID, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { CLIENT_ASSERTION_TYPE, GRANT_TYPE } from '../contract/urns.js';
-import type { OAuthErrorResponse, TokenResponse } from '../contract/wire.js';
+import { CLIENT_ASSERTION_TYPE, GRANT_TYPE } from '../../src/contract/urns.js';
+import type { OAuthErrorResponse, TokenResponse } from '../../src/contract/wire.js';
 
 export interface TokenSessionOptions {
   /** The entity client's id. */

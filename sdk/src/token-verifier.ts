@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
-import type { IntrospectionResponse } from '../contract/wire.js';
-import { ScopeSet } from '../model/scope.js';
+import type { IntrospectionResponse } from '../../src/contract/wire.js';
+import { ScopeSet } from '../../src/model/scope.js';
 
 export interface TokenVerifierOptions {
   /** The issuer's base URL (its PUBLIC_URL): the expected `iss`. */

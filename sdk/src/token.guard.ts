@@ -5,7 +5,8 @@ import { TokenVerificationError, type TokenVerifier } from './token-verifier.js'
 /**
  * A Nest guard class for downstream services: `@UseGuards(TokenGuard(verifier, 'read:data'))`.
  * Sets `request.token`; refuses with 401/403, the RFC 6750 challenge and a JSON body.
- * The only file of the SDK that imports Nest.
+ * `@token-issuer/sdk/nest`: the only module of the SDK that imports Nest (an
+ * optional peer dependency), kept out of the main entry.
  */
 export function TokenGuard(verifier: TokenVerifier, requiredScope?: string): Type<CanActivate> {
   @Injectable()
