@@ -11,6 +11,8 @@ import { OperatorAndCredentialCustody1764700000000 } from './1764700000000-opera
 import { ClientMetadataAndSecrets1764800000000 } from './1764800000000-client-metadata-and-secrets.js';
 import { Processes1764900000000 } from './1764900000000-processes.js';
 import { DirectoryNotificationOperation1765000000000 } from './1765000000000-directory-notification-operation.js';
+import { AuthorizationCodeFlow1765100000000 } from './1765100000000-authorization-code-flow.js';
+import { OperatorSetupLinks1765200000000 } from './1765200000000-operator-setup-links.js';
 
 /** Every migration, in order. TypeORM runs those not yet recorded in the `migrations` table. */
 export const MIGRATIONS = [
@@ -27,4 +29,6 @@ export const MIGRATIONS = [
   ClientMetadataAndSecrets1764800000000,
   Processes1764900000000,
   DirectoryNotificationOperation1765000000000,
+  AuthorizationCodeFlow1765100000000,
+  OperatorSetupLinks1765200000000,
 ];

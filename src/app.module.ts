@@ -8,9 +8,11 @@ import { ConfigModule } from './config/config.module.js';
 import { DataModule } from './data/data.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { LoginModule } from './login/login.module.js';
 import { OAuthModule } from './oauth/oauth.module.js';
 import { ProcessesModule } from './processes/processes.module.js';
 import { RegistrantModule } from './registrant/registrant.module.js';
+import { SetupModule } from './setup/setup.module.js';
 import { ALL_TABLES } from './tables.js';
 
 @Module({})
@@ -24,11 +26,13 @@ export class AppModule {
         loggingModule(config),
         DatabaseModule.forRoot({ url: databaseUrl, poolSize: config.databasePoolSize, tables: ALL_TABLES }),
         OAuthModule,
+        LoginModule,
         RegistrantModule,
         DataModule,
         AdminModule,
         ProcessesModule,
         HealthModule,
+        SetupModule,
         ...extraModules,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProtocolExceptionFilter }],

@@ -13,6 +13,8 @@ import { GrantRegistry } from './oauth/grants/grant-registry.js';
 import { rawClientErrorResponse, sendProtocolError } from './common/protocol-exception.filter.js';
 import type { AppConfig } from './config/app-config.js';
 import { fastifyTrustProxy } from './config/trust-proxy.js';
+import { httpsOptions } from './config/tls-config.js';
+import { registerClientCertificates } from './tokens/sender-constraint/presented-certificate.js';
 import { servePortal } from './portal/portal.js';
 
 /** Largest request body accepted (413 above it): ample for keys, certificates and assertions. */
@@ -33,6 +35,8 @@ export async function createApp(config: AppConfig, databaseUrl: string, extraMod
         if (socket.writable) socket.end(rawClientErrorResponse(error.code === 'HPE_HEADER_OVERFLOW' ? 431 : (error.statusCode ?? 400)));
         else socket.destroy();
       },
+      // TLS_CERT_FILE: HTTPS on PORT, asking for (not requiring) client certificates when TLS_CLIENT_CA_FILE is set.
+      ...httpsOptions(config.tls),
     }),
     { bufferLogs: true, abortOnError: false },
   );
@@ -50,13 +54,14 @@ export async function createApp(config: AppConfig, databaseUrl: string, extraMod
   const fastify = app.getHttpAdapter().getInstance();
   registerSecurityHeaders(fastify, { https: config.publicUrl.startsWith('https:') });
   registerRequestLogging(fastify, logger.pino);
+  registerClientCertificates(fastify, config.tls.trustedProxies);
   const metrics = app.get(Metrics);
   fastify.addHook('onResponse', (request, reply, done) => {
     metrics.requestDuration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
     done();
   });
   if (config.corsOrigins.length > 0) {
-    app.enableCors({ origin: [...config.corsOrigins], methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], allowedHeaders: ['authorization', 'content-type'], maxAge: 600 });
+    app.enableCors({ origin: [...config.corsOrigins], methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], allowedHeaders: ['authorization', 'content-type', 'dpop'], exposedHeaders: ['dpop-nonce', 'www-authenticate'], maxAge: 600 });
   }
   serveOpenApi(app, config);
   await servePortal(app);

@@ -1,10 +1,8 @@
+import type { ResourceRequest } from './sender-binding.js';
 import type { TokenVerifier, VerifiedToken } from './token-verifier.js';
 import { TokenVerificationError } from './token-verifier.js';
 
-interface MinimalRequest {
-  headers: Record<string, string | string[] | undefined>;
-  token?: VerifiedToken;
-}
+type MinimalRequest = ResourceRequest & { token?: VerifiedToken };
 interface MinimalResponse {
   statusCode?: number;
   setHeader?(name: string, value: string): unknown;
@@ -15,13 +13,14 @@ interface MinimalResponse {
 
 /**
  * `(req, res, next)` middleware for Express, Connect, or Fastify (with
- * @fastify/middie): verifies the bearer token, sets `req.token`, or answers
- * 401/403 with the RFC 6750 challenge.
+ * @fastify/middie): verifies the request's token with its binding
+ * (TokenVerifier.verifyRequest), sets `req.token`, or answers 401/403 with
+ * the RFC 6750 (or DPoP) challenge.
  */
 export function tokenMiddleware(verifier: TokenVerifier, options: { requiredScope?: string } = {}) {
   return async (req: MinimalRequest, res: MinimalResponse, next: (error?: unknown) => void): Promise<void> => {
     try {
-      req.token = await verifier.verify(bearerTokenOf(req.headers.authorization), options.requiredScope);
+      req.token = await verifier.verifyRequest(req, options.requiredScope);
       next();
     } catch (error) {
       if (!(error instanceof TokenVerificationError)) return next(error);

@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
-import type { IntrospectionResponse } from '../../src/contract/wire.js';
+import type { IntrospectionResponse, TokenConfirmation } from '../../src/contract/wire.js';
 import { ScopeSet } from '../../src/model/scope.js';
+import { BindingRefusal, credentialOf, DPOP_ALGS, type ResourceRequest, SenderBinding, type SenderBindingOptions } from './sender-binding.js';
 
 export interface TokenVerifierOptions {
   /** The issuer's base URL (its PUBLIC_URL): the expected `iss`. */
@@ -22,6 +23,8 @@ export interface TokenVerifierOptions {
    * use:auth:introspect.
    */
   readonly introspection?: { readonly callerToken: () => Promise<string> | string; readonly cacheSeconds?: number; readonly url?: string };
+  /** Certificate-bound and DPoP-bound tokens: how verifyRequest checks their binding (this service's base URL, trusted proxies, a shared proof store). */
+  readonly binding?: SenderBindingOptions;
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
 }
@@ -35,19 +38,29 @@ export interface VerifiedToken {
   readonly partyId?: number;
   readonly role: string;
   readonly exp: number;
+  /** What the token is bound to, if it is sender-constrained (checked by verifyRequest). */
+  readonly cnf?: TokenConfirmation;
   readonly claims: Record<string, unknown>;
 }
 
-/** Why a token was refused, with the RFC 6750 error and HTTP status a resource should answer. */
+/** Why a token was refused, with the RFC 6750 (RFC 9449 §7.1 for DPoP) error and HTTP status a resource should answer. */
 export class TokenVerificationError extends Error {
   override name = 'TokenVerificationError';
-  constructor(readonly status: 401 | 403, readonly error: 'invalid_token' | 'insufficient_scope', message: string, readonly requiredScope?: string) {
+  constructor(
+    readonly status: 401 | 403,
+    readonly error: 'invalid_token' | 'insufficient_scope' | 'invalid_dpop_proof' | 'invalid_request',
+    message: string,
+    readonly requiredScope?: string,
+    /** Answer with the DPoP challenge: the request or its token is DPoP's. */
+    readonly dpop = false,
+  ) {
     super(message);
   }
 
   /** The WWW-Authenticate challenge for this refusal. */
   get challenge(): string {
-    return `Bearer error="${this.error}", error_description="${this.message.replace(/["\\]/g, '')}"${this.requiredScope === undefined ? '' : `, scope="${this.requiredScope}"`}`;
+    const details = `error="${this.error}", error_description="${this.message.replace(/["\\]/g, '')}"${this.requiredScope === undefined ? '' : `, scope="${this.requiredScope}"`}`;
+    return this.dpop ? `DPoP algs="${DPOP_ALGS.join(' ')}", ${details}` : `Bearer ${details}`;
   }
 }
 
@@ -63,8 +76,10 @@ export class TokenVerifier {
   private readonly http: typeof fetch;
   private readonly now: () => number;
   private readonly answers = new Map<string, { token: VerifiedToken | null; until: number }>();
+  private readonly binding: SenderBinding;
 
   constructor(private readonly options: TokenVerifierOptions) {
+    this.binding = new SenderBinding(options.binding);
     const issuer = options.issuer.replace(/\/+$/, '');
     this.jwks = createRemoteJWKSet(new URL(options.jwksUri ?? `${issuer}/auth/jwks`), {
       cooldownDuration: (options.jwksCooldownSeconds ?? 30) * 1000,
@@ -74,13 +89,40 @@ export class TokenVerifier {
     this.now = options.now ?? Date.now;
   }
 
-  /** The token's claims, or a TokenVerificationError saying what to answer. */
+  /**
+   * A bearer token's claims, or a TokenVerificationError saying what to
+   * answer. A sender-constrained token (`cnf`) is refused here: only
+   * verifyRequest, which sees its sender, can check its binding.
+   */
   async verify(token: string, requiredScope?: string): Promise<VerifiedToken> {
-    const verified = this.options.introspection === undefined ? await this.verifyLocally(token) : await this.introspect(token);
-    if (verified === null) throw new TokenVerificationError(401, 'invalid_token', 'The access token is invalid, expired or revoked');
-    if (requiredScope !== undefined && !safeScope(verified.scope).covers(requiredScope)) {
-      throw new TokenVerificationError(403, 'insufficient_scope', `The access token's scope does not cover ${requiredScope}`, requiredScope);
+    const verified = await this.verified(token, false);
+    if (verified.cnf !== undefined) throw new TokenVerificationError(401, 'invalid_token', 'This token is sender-constrained: its binding is checked with the request (verifyRequest)');
+    return withScope(verified, requiredScope, false);
+  }
+
+  /**
+   * The token of a request (`Authorization: Bearer` or `DPoP`), verified with
+   * its binding: a certificate-bound token over the same certificate (the TLS
+   * connection's, or a trusted proxy's Client-Cert header), a DPoP-bound one
+   * with a valid proof of this request by the same key (RFC 9449 §7).
+   */
+  async verifyRequest(request: ResourceRequest, requiredScope?: string): Promise<VerifiedToken> {
+    const credential = credentialOf(request.headers.authorization);
+    if (credential === null) throw new TokenVerificationError(401, 'invalid_token', 'An access token is required (Authorization: Bearer or DPoP)');
+    const dpop = credential.scheme === 'DPoP';
+    const verified = await this.verified(credential.token, dpop);
+    try {
+      await this.binding.check(request, credential.scheme, credential.token, verified.cnf);
+    } catch (error) {
+      if (error instanceof BindingRefusal) throw new TokenVerificationError(401, error.error, error.message, undefined, dpop || verified.cnf?.jkt !== undefined);
+      throw error;
     }
+    return withScope(verified, requiredScope, dpop);
+  }
+
+  private async verified(token: string, dpop: boolean): Promise<VerifiedToken> {
+    const verified = this.options.introspection === undefined ? await this.verifyLocally(token) : await this.introspect(token);
+    if (verified === null) throw new TokenVerificationError(401, 'invalid_token', 'The access token is invalid, expired or revoked', undefined, dpop);
     return verified;
   }
 
@@ -123,6 +165,8 @@ export class TokenVerifier {
 }
 
 function describe(payload: JWTPayload): VerifiedToken | null {
+  // A binding this verifier cannot check would make the token a bearer token: refused.
+  if (payload.cnf !== undefined && !isConfirmation(payload.cnf)) return null;
   if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number' || typeof payload.entity_id !== 'number' || typeof payload.role !== 'string') return null;
   return {
     sub: payload.sub,
@@ -132,8 +176,22 @@ function describe(payload: JWTPayload): VerifiedToken | null {
     partyId: typeof payload.party_id === 'number' ? payload.party_id : undefined,
     role: payload.role,
     exp: payload.exp,
+    ...(payload.cnf === undefined ? {} : { cnf: payload.cnf as TokenConfirmation }),
     claims: payload as Record<string, unknown>,
   };
+}
+
+function isConfirmation(cnf: unknown): cnf is TokenConfirmation {
+  if (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf)) return false;
+  const members = Object.entries(cnf);
+  return members.length > 0 && members.every(([name, value]) => (name === 'jkt' || name === 'x5t#S256') && typeof value === 'string' && value !== '');
+}
+
+function withScope(verified: VerifiedToken, requiredScope: string | undefined, dpop: boolean): VerifiedToken {
+  if (requiredScope !== undefined && !safeScope(verified.scope).covers(requiredScope)) {
+    throw new TokenVerificationError(403, 'insufficient_scope', `The access token's scope does not cover ${requiredScope}`, requiredScope, dpop);
+  }
+  return verified;
 }
 
 function safeScope(text: string): ScopeSet {

@@ -1,10 +1,12 @@
 import { type CanActivate, type ExecutionContext, HttpException, Injectable, mixin, type Type } from '@nestjs/common';
-import { bearerTokenOf } from './token-middleware.js';
+import type { ResourceRequest } from './sender-binding.js';
 import { TokenVerificationError, type TokenVerifier } from './token-verifier.js';
 
 /**
  * A Nest guard class for downstream services: `@UseGuards(TokenGuard(verifier, 'read:data'))`.
- * Sets `request.token`; refuses with 401/403, the RFC 6750 challenge and a JSON body.
+ * Verifies the request's token with its binding (a certificate-bound token over the same
+ * certificate, a DPoP-bound one with its proof), sets `request.token`; refuses with 401/403,
+ * the RFC 6750 (or DPoP) challenge and a JSON body.
  * `@token-issuer/sdk/nest`: the only module of the SDK that imports Nest (an
  * optional peer dependency), kept out of the main entry.
  */
@@ -13,9 +15,9 @@ export function TokenGuard(verifier: TokenVerifier, requiredScope?: string): Typ
   class VerifiedTokenGuard implements CanActivate {
     async canActivate(context: ExecutionContext): Promise<boolean> {
       const http = context.switchToHttp();
-      const request = http.getRequest<{ headers: Record<string, string | string[] | undefined>; token?: unknown }>();
+      const request = http.getRequest<ResourceRequest & { token?: unknown }>();
       try {
-        request.token = await verifier.verify(bearerTokenOf(request.headers.authorization), requiredScope);
+        request.token = await verifier.verifyRequest(request, requiredScope);
         return true;
       } catch (error) {
         if (!(error instanceof TokenVerificationError)) throw error;

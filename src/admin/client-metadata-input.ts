@@ -1,4 +1,5 @@
 import { ProblemError } from '../common/protocol-errors.js';
+import { DistinguishedNameError, parseDistinguishedName } from '../crypto/distinguished-name.js';
 import type { EntityClientRecord } from '../directory/records/entity-client-record.js';
 import { type ClientMetadata, clientMetadataProblems } from '../model/client-metadata.js';
 import type { ClientMetadataDto } from './entity-client.dto.js';
@@ -34,15 +35,35 @@ export function metadataFrom(input: ClientMetadataDto, current: ClientMetadata, 
     tlsClientCertificateBoundAccessTokens: input.tls_client_certificate_bound_access_tokens ?? current.tlsClientCertificateBoundAccessTokens,
   };
   const problems = clientMetadataProblems(metadata, hasKey);
+  const dnProblem = subjectDnProblem(metadata.tlsClientAuthSubjectDn);
+  if (dnProblem !== null) (problems.tls_client_auth_subject_dn ??= []).push(dnProblem);
   if (Object.keys(problems).length > 0) throw ProblemError.validation(problems);
   return metadata;
 }
 
-/** Whether a change lets someone new use the client: another way to authenticate, another grant, another place to send codes. */
+/**
+ * Whether a change lets someone new use the client: another way to
+ * authenticate, another grant, another place to send codes, or tokens no
+ * longer bound to their holder (a stolen one would then work).
+ */
 export function widensUse(before: ClientMetadata, after: ClientMetadata): boolean {
   const added = (from: readonly string[], to: readonly string[]) => to.some((item) => !from.includes(item));
   return before.tokenEndpointAuthMethod !== after.tokenEndpointAuthMethod
     || added(before.grantTypes, after.grantTypes)
     || added(before.redirectUris, after.redirectUris)
-    || before.tlsClientAuthSubjectDn !== after.tlsClientAuthSubjectDn;
+    || before.tlsClientAuthSubjectDn !== after.tlsClientAuthSubjectDn
+    || (before.dpopBoundAccessTokens && !after.dpopBoundAccessTokens)
+    || (before.tlsClientCertificateBoundAccessTokens && !after.tlsClientCertificateBoundAccessTokens);
+}
+
+/** A subject DN is compared as a parsed name (RFC 4514), so it must parse: null when it does (or is unset). */
+function subjectDnProblem(dn: string | null): string | null {
+  if (dn === null) return null;
+  try {
+    parseDistinguishedName(dn);
+    return null;
+  } catch (error) {
+    if (error instanceof DistinguishedNameError) return `is not an RFC 4514 distinguished name such as CN=pc1,O=Testkraft AS,C=NO: ${error.message}`;
+    throw error;
+  }
 }

@@ -1,19 +1,53 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { ScopeSet } from '../model/scope.js';
 import { DirectoryStore } from '../directory/directory-store.js';
+import { PartyRecord } from '../directory/records/party-record.js';
 import { OPERATOR_PARTY_TYPE } from '../model/business-id.js';
 
 export const OPERATOR_SCOPES = ScopeSet.parse('manage:auth manage:data manage:registrant');
 const BOOTSTRAP_LOCK = 724_150_003;
+/** The operator organisation's name when no BOOTSTRAP_OPERATOR_NAME names it. */
+const OPERATOR_NAME = 'FIS Operator';
+
+/**
+ * For the rest of the transaction, one at a time across processes and
+ * replicas: the bootstrap, the operator party of a first start, and the
+ * first operator's setup links (src/setup).
+ */
+export async function lockOperatorBootstrap(tx: EntityManager): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK]);
+}
+
+/**
+ * The operator party, made when none exists (a first start without
+ * BOOTSTRAP_*, where a person becomes the operator through a setup link):
+ * the organisation "FIS Operator" and its FIS operator party, both keyed by
+ * a fresh UUID (business id type `uuid`), the party marked as the operator
+ * party. An existing operator party is kept, whoever made it. Takes the lock.
+ */
+export async function ensureOperatorParty(store: DirectoryStore, tx: EntityManager): Promise<PartyRecord> {
+  await lockOperatorBootstrap(tx);
+  const existing = await tx.getRepository(PartyRecord).findOneBy({ operator: true });
+  if (existing !== null) return existing;
+  const key = randomUUID();
+  const entity = await store.createEntity({ name: OPERATOR_NAME, type: 'organisation', businessId: key, businessIdType: 'uuid', recordedBy: 0 }, tx);
+  const party = await store.createParty({ entityId: entity.id, name: OPERATOR_NAME, type: OPERATOR_PARTY_TYPE, businessId: key, businessIdType: 'uuid', recordedBy: 0 }, tx);
+  await store.markOperatorParty(party.id, tx);
+  return { ...party, operator: true } as PartyRecord;
+}
 
 /**
  * Makes sure, idempotently and once across replicas, that the operator's
  * entity, its FIS operator party (marked as the operator party) and its
  * client with the configured id and key exist. An operator client that an
  * admin deactivated stays inactive (logged). The entity and party are keyed by the client id (business id
- * type `uuid`), so renaming the operator never duplicates them.
+ * type `uuid`), so renaming the operator never duplicates them. Without
+ * BOOTSTRAP_*, the first start makes the operator party instead
+ * (ensureOperatorParty) and src/setup prints a link to make its first person.
  */
 @Injectable()
 export class OperatorBootstrap implements OnApplicationBootstrap {
@@ -28,7 +62,7 @@ export class OperatorBootstrap implements OnApplicationBootstrap {
     const operator = this.config.bootstrapOperator;
     if (operator === undefined) return;
     const { made, warnings } = await this.store.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK]);
+      await lockOperatorBootstrap(tx);
       const made: string[] = [];
       const warnings: string[] = [];
       const entity =

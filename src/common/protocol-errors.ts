@@ -11,6 +11,9 @@ export type OAuthErrorCode =
   | 'unsupported_grant_type'
   | 'invalid_scope'
   | 'invalid_target'
+  | 'unsupported_response_type'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
   | 'server_error'
   | 'temporarily_unavailable';
 
@@ -20,7 +23,7 @@ export class OAuthError extends Error {
     readonly code: OAuthErrorCode,
     readonly description: string,
     readonly status = code === 'invalid_client' ? 401 : code === 'server_error' ? 500 : code === 'temporarily_unavailable' ? 503 : 400,
-    readonly headers: { readonly wwwAuthenticate?: string; readonly retryAfterSeconds?: number } = {},
+    readonly headers: { readonly wwwAuthenticate?: string; readonly retryAfterSeconds?: number; readonly dpopNonce?: string } = {},
   ) {
     super(`${code}: ${description}`);
     this.name = 'OAuthError';
@@ -37,13 +40,20 @@ export class OAuthError extends Error {
   }
 }
 
-/** Protected-resource errors, RFC 6750 §3. `code` absent means no credentials were sent. */
+/**
+ * Protected-resource errors, RFC 6750 §3. `code` absent means no credentials
+ * were sent. With `dpopAlgs` the challenge is RFC 9449 §7.1's DPoP scheme,
+ * naming the algorithms a proof may use: for DPoP requests and DPoP-bound tokens.
+ */
 export class BearerTokenError extends Error {
   private constructor(
     readonly status: 401 | 403 | 400,
-    readonly code: 'invalid_token' | 'insufficient_scope' | 'invalid_request' | undefined,
+    readonly code: 'invalid_token' | 'insufficient_scope' | 'invalid_request' | 'invalid_dpop_proof' | 'use_dpop_nonce' | undefined,
     readonly description: string,
     readonly scope?: string,
+    readonly dpopAlgs?: readonly string[],
+    /** A fresh DPoP-Nonce to send with the refusal. */
+    readonly dpopNonce?: string,
   ) {
     super(description);
     this.name = 'BearerTokenError';
@@ -53,16 +63,21 @@ export class BearerTokenError extends Error {
     return new BearerTokenError(401, undefined, 'A bearer access token is required');
   }
 
-  static invalid(description = 'The access token is invalid or expired'): BearerTokenError {
-    return new BearerTokenError(401, 'invalid_token', description);
+  static invalid(description = 'The access token is invalid or expired', dpopAlgs?: readonly string[]): BearerTokenError {
+    return new BearerTokenError(401, 'invalid_token', description, undefined, dpopAlgs);
   }
 
-  static malformed(description: string): BearerTokenError {
-    return new BearerTokenError(400, 'invalid_request', description);
+  static malformed(description: string, dpopAlgs?: readonly string[]): BearerTokenError {
+    return new BearerTokenError(400, 'invalid_request', description, undefined, dpopAlgs);
   }
 
-  static insufficientScope(scope: string): BearerTokenError {
-    return new BearerTokenError(403, 'insufficient_scope', `The access token's scope does not cover ${scope}`, scope);
+  /** RFC 9449 §7.1: a DPoP proof that is missing, malformed or wrong (invalid_dpop_proof), or lacks a fresh nonce (use_dpop_nonce). */
+  static dpop(code: 'invalid_dpop_proof' | 'use_dpop_nonce', description: string, dpopAlgs: readonly string[], dpopNonce?: string): BearerTokenError {
+    return new BearerTokenError(401, code, description, undefined, dpopAlgs, dpopNonce);
+  }
+
+  static insufficientScope(scope: string, dpopAlgs?: readonly string[]): BearerTokenError {
+    return new BearerTokenError(403, 'insufficient_scope', `The access token's scope does not cover ${scope}`, scope, dpopAlgs);
   }
 }
 

@@ -138,11 +138,13 @@ function sendError(reply: FastifyReply, error: ProtocolError, format: ErrorForma
     reply.header('pragma', 'no-cache');
     if (error.headers.wwwAuthenticate !== undefined) reply.header('www-authenticate', error.headers.wwwAuthenticate);
     if (error.headers.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.headers.retryAfterSeconds));
+    if (error.headers.dpopNonce !== undefined) reply.header('dpop-nonce', error.headers.dpopNonce);
     reply.status(error.status).type('application/json').send({ error: error.code, error_description: error.description });
     return;
   }
   if (error instanceof BearerTokenError) {
     reply.header('www-authenticate', bearerChallenge(error));
+    if (error.dpopNonce !== undefined) reply.header('dpop-nonce', error.dpopNonce);
     const body = error.code === undefined ? { error: 'unauthorized', error_description: error.description } : { error: error.code, error_description: error.description };
     if (format === 'problem') {
       sendProblem(reply, new ProblemError(error.status, titleOf(error.status), error.description));
@@ -168,12 +170,13 @@ function sendProblem(reply: FastifyReply, error: ProblemError): void {
   reply.status(error.status).type('application/problem+json').send(body);
 }
 
-/** RFC 6750 §3: no error attribute when the request carried no credentials. */
+/** RFC 6750 §3 (RFC 9449 §7.1 for the DPoP scheme): no error attribute when the request carried no credentials. */
 function bearerChallenge(error: BearerTokenError): string {
   const parts = ['realm="token-issuer"'];
+  if (error.dpopAlgs !== undefined) parts.push(`algs="${error.dpopAlgs.join(' ')}"`);
   if (error.code !== undefined) {
     parts.push(`error="${error.code}"`, `error_description="${error.description.replace(/["\\]/g, '')}"`);
   }
   if (error.scope !== undefined) parts.push(`scope="${error.scope}"`);
-  return `Bearer ${parts.join(', ')}`;
+  return `${error.dpopAlgs === undefined ? 'Bearer' : 'DPoP'} ${parts.join(', ')}`;
 }

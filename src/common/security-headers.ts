@@ -25,7 +25,8 @@ export function registerSecurityHeaders(fastify: FastifyInstance, options: { htt
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     reply.header('x-frame-options', 'DENY');
-    reply.header('content-security-policy', contentSecurityPolicy(request.url));
+    // A route that serves a page of its own (the login pages) sets its own policy.
+    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', contentSecurityPolicy(request.url));
     if (options.https) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', request.url.startsWith('/docs') ? 'public, max-age=300' : 'no-store');
     return payload;

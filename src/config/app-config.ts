@@ -5,6 +5,8 @@ import { resolve } from 'node:path';
 import { MIN_SECRET_BYTES } from '../crypto/aes-token-codec.js';
 import { parsePublicKey, type RegisteredPublicKey } from '../crypto/public-key.js';
 import { isUuid } from '../model/business-id.js';
+import { type CodeFlowConfig, parseCodeFlowConfig } from './code-flow-config.js';
+import { parseTlsConfig, type TlsConfig } from './tls-config.js';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
 /** The whole configuration, read once from the environment and validated. */
@@ -61,6 +63,9 @@ export interface AppConfig {
   /** Browser origins allowed by CORS; empty means CORS is closed. */
   readonly corsOrigins: readonly string[];
   readonly trustProxy: TrustProxy;
+  /** The TLS listener, client certificates, TRUSTED_PROXIES, MTLS_PUBLIC_URL and DPOP_NONCE (tls-config.ts). */
+  readonly tls: TlsConfig;
+  readonly codeFlow: CodeFlowConfig;
   readonly bootstrapOperator:
     | { readonly clientId: string; readonly publicKey: RegisteredPublicKey; readonly name: string }
     | undefined;
@@ -93,8 +98,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   };
 
   const port = integer('PORT', 3000, 0, 65535);
+  const accessTokenTtlSeconds = integer('ACCESS_TOKEN_TTL', 3600, 60, 86400);
   const workers = integer('WORKERS', availableParallelism(), 1, 64);
-  const publicUrl = parsePublicUrl(value('PUBLIC_URL') ?? `http://localhost:${port}`, problems);
+  const publicUrl = parsePublicUrl(value('PUBLIC_URL') ?? `${value('TLS_CERT_FILE') === undefined ? 'http' : 'https'}://localhost:${port}`, problems);
 
   const databaseUrl = value('DATABASE_URL');
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -125,7 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     // Per process; by default the workers share about 48 connections, so that many workers stay under Postgres's default limit of 100.
     databasePoolSize: integer('DATABASE_POOL_SIZE', Math.max(2, Math.min(10, Math.floor(48 / workers))), 1, 500),
     signingKeys: parseSigningKeys(value('SIGNING_KEYS'), problems),
-    accessTokenTtlSeconds: integer('ACCESS_TOKEN_TTL', 3600, 60, 86400),
+    accessTokenTtlSeconds,
     timeZone,
     logLevel: logLevel as AppConfig['logLevel'],
     logFile: value('LOG_FILE'),
@@ -147,7 +153,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     eidTrustedCas: parseTrustedCas(value('EID_TRUSTED_CA_FILE'), problems),
     trustProxy: parseTrustProxy(value('TRUST_PROXY'), problems),
+    tls: parseTlsConfig(value, publicUrl, problems),
     corsOrigins: parseOrigins(value('CORS_ORIGINS'), problems),
+    codeFlow: parseCodeFlowConfig(integer, accessTokenTtlSeconds, problems),
     bootstrapOperator: parseBootstrap(env, value, problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);

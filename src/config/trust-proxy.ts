@@ -31,7 +31,7 @@ export function parseTrustProxy(raw: string | undefined, problems: string[]): Tr
 }
 
 /** An IPv4 or IPv6 address, optionally with a prefix length; /0 would trust every address. */
-function isAddressOrRange(entry: string): boolean {
+export function isAddressOrRange(entry: string): boolean {
   const [address, prefix, ...rest] = entry.split('/');
   const version = address.includes('%') ? 0 : isIP(address); // no zone ids: proxy-addr cannot match them
   if (version === 0 || rest.length > 0) return false;

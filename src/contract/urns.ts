@@ -27,3 +27,10 @@ export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-typ
 /** `token_endpoint_auth_method` values (RFC 7591 §2, RFC 8705 §2). */
 export const CLIENT_AUTH_METHODS = ['private_key_jwt', 'client_secret_basic', 'client_secret_post', 'tls_client_auth', 'self_signed_tls_client_auth', 'none'] as const;
 export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
+
+/**
+ * The portal's client id: a public client (none + PKCE) the service registers
+ * for itself at start-up, its redirect URI PUBLIC_URL/portal/. First-party:
+ * its logins ask for no consent.
+ */
+export const PORTAL_CLIENT_ID = '0b7f4c1e-5d2a-4e8b-9c3f-6a1d2e3f4a5b';

@@ -6,13 +6,25 @@ import type { ClientAuthMethod, TokenType } from './urns.js';
  * breaks every build that depends on it. Types only.
  */
 
-/** A successful token response (RFC 6749 §5.1, RFC 8693 §2.2.1). */
+/** What a sender-constrained token is bound to (`cnf`): a DPoP key (RFC 9449 §6) or a TLS client certificate (RFC 8705 §3.1). */
+export interface TokenConfirmation {
+  /** RFC 7638 thumbprint of the DPoP proof's key. */
+  readonly jkt?: string;
+  /** base64url SHA-256 of the certificate's DER. */
+  readonly 'x5t#S256'?: string;
+}
+
+/** A successful token response (RFC 6749 §5.1, RFC 8693 §2.2.1); `DPoP` when the token is bound to a DPoP key (RFC 9449 §5). */
 export interface TokenResponse {
   readonly access_token: string;
   readonly expires_in: number;
   readonly issued_token_type: TokenType;
-  readonly token_type: 'Bearer';
+  readonly token_type: 'Bearer' | 'DPoP';
   readonly scope: string;
+  /** authorization_code and refresh_token (and password) for clients that list refresh_token: its successor; it rotates on every use. */
+  readonly refresh_token?: string;
+  /** authorization_code and refresh_token with the openid scope (OpenID Connect Core §3.1.3.3). */
+  readonly id_token?: string;
 }
 
 /** Token endpoint errors, RFC 6749 §5.2 (and resource errors, RFC 6750 §3). */
@@ -29,6 +41,8 @@ export interface UserinfoResponse {
   readonly entity_name: string;
   readonly party_id?: number;
   readonly party_name?: string;
+  /** With the profile scope (authorization-code tokens): the person's name, as OpenID Connect names it. */
+  readonly name?: string;
 }
 
 /** POST /auth/introspect, RFC 7662 §2.2. */
@@ -36,7 +50,7 @@ export type IntrospectionResponse =
   | { readonly active: false }
   | {
       readonly active: true;
-      readonly token_type: 'Bearer';
+      readonly token_type: 'Bearer' | 'DPoP';
       readonly scope: string;
       /** Access tokens only. */
       readonly client_id?: string;
@@ -51,6 +65,8 @@ export type IntrospectionResponse =
       readonly entity_id: number;
       readonly party_id?: number;
       readonly role: string;
+      /** A sender-constrained token's binding. */
+      readonly cnf?: TokenConfirmation;
     };
 
 /** One party the caller's entity may act for (GET /auth/parties): what a portal offers to assume. */
@@ -194,3 +210,16 @@ export interface AuditEventView {
 export type RevokeTokensResponse =
   | { readonly client_id: string; readonly revoked_before: string }
   | { readonly entity_id: number; readonly revoked_before: string };
+
+/** POST /api/v1/setup/link: what a setup link is for, never its code; `email` null lets her choose hers. */
+export interface SetupLinkView {
+  readonly email: string | null;
+  readonly expires_at: string;
+}
+
+/** POST /api/v1/setup/operator: the operator person made, her username, and the operator party she may now assume. */
+export interface OperatorSetupResponse {
+  readonly entity_id: number;
+  readonly party_id: number;
+  readonly username: string;
+}

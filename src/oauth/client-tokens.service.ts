@@ -1,19 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { OAuthError } from '../common/protocol-errors.js';
 import { TOKEN_TYPE } from '../contract/urns.js';
-import type { TokenResponse } from '../contract/wire.js';
+import type { TokenConfirmation, TokenResponse } from '../contract/wire.js';
 import type { ActingParty, ClientCredentials } from '../directory/lookups.js';
 import { ScopeSet, ScopeSyntaxError } from '../model/scope.js';
 import { AccessTokenIssuer, type IssueLimits } from '../tokens/access-token-issuer.js';
 import { ENTITY_ROLE } from '../tokens/principal.js';
 import { grantedScope } from './grants/granted-scope.js';
 import { PartyResolver } from './party-resolver.js';
+import type { SenderConfirmation } from './sender-constraint/sender-confirmation.js';
 
 /** What a client's own token will say: the party it acts for (none: entity-level) and the scope granted. */
 export interface ClientTokenGrant {
   readonly credentials: ClientCredentials;
   readonly acting: ActingParty | undefined;
   readonly scope: ScopeSet;
+  /** What the token is bound to; undefined: a bearer token. */
+  readonly cnf?: TokenConfirmation;
 }
 
 /**
@@ -29,8 +32,12 @@ export class ClientTokens {
     private readonly issuer: AccessTokenIssuer,
   ) {}
 
-  /** Decides party and scope; throws invalid_grant / invalid_scope. Nothing is issued yet. */
-  async grant(credentials: ClientCredentials, subject: string | undefined, requested: ScopeSet | undefined): Promise<ClientTokenGrant> {
+  /**
+   * Decides party, scope and binding (the request's `confirmation`, none for
+   * a hand-off token); throws invalid_grant / invalid_scope / invalid_request.
+   * Nothing is issued yet.
+   */
+  async grant(credentials: ClientCredentials, subject: string | undefined, requested: ScopeSet | undefined, confirmation?: SenderConfirmation): Promise<ClientTokenGrant> {
     const acting = await this.parties.resolve(credentials.client, subject);
     const clientScopes = ScopeSet.fromArray(credentials.client.scopes);
     const allowed = acting === undefined ? clientScopes : clientScopes.intersect(acting.scopes);
@@ -38,13 +45,13 @@ export class ClientTokens {
       exceeds: 'The requested scope exceeds what this client holds for the party',
       none: 'The client holds no scope for this party',
     });
-    return { credentials, acting, scope };
+    return { credentials, acting, scope, cnf: confirmation?.for(credentials.client) };
   }
 
   /** The token response for a decided grant; `claims` are added to the token (e.g. a process's). */
-  issue({ credentials, acting, scope }: ClientTokenGrant, claims: Readonly<Record<string, string>> = {}, limits: IssueLimits = {}): TokenResponse {
+  issue({ credentials, acting, scope, cnf }: ClientTokenGrant, claims: Readonly<Record<string, string>> = {}, limits: IssueLimits = {}): TokenResponse {
     const { client, entity } = credentials;
-    const { token, expiresIn } = this.issuer.issue({
+    const { token, expiresIn, tokenType } = this.issuer.issue({
       clientId: client.clientId,
       eid: entity.eid,
       entityId: entity.id,
@@ -52,8 +59,9 @@ export class ClientTokens {
       role: acting === undefined ? ENTITY_ROLE : `flex_${acting.party.type}`,
       scope,
       claims,
+      cnf,
     }, limits);
-    return { access_token: token, expires_in: expiresIn, issued_token_type: TOKEN_TYPE.jwt, token_type: 'Bearer', scope: scope.toString() };
+    return { access_token: token, expires_in: expiresIn, issued_token_type: TOKEN_TYPE.jwt, token_type: tokenType, scope: scope.toString() };
   }
 }
 

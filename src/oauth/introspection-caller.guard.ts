@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { OAuthError } from '../common/protocol-errors.js';
 import { ScopeSet } from '../model/scope.js';
 import { AccessTokenGuard } from '../tokens/access-token.guard.js';
+import { presentedCertificate } from '../tokens/sender-constraint/presented-certificate.js';
 import { ClientAuthenticator } from './client-authentication/client-authenticator.service.js';
 import { presentedClientAuth } from './client-authentication/presented-client-auth.js';
 import { type FormParameters, readForm } from './form-body.js';
@@ -24,8 +25,10 @@ export class IntrospectionCallerGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const presented = presentedClientAuth(request.headers.authorization, formOf(request));
-    if (presented === undefined || presented.method === 'none') return this.bearer.canActivate(context);
+    const presented = presentedClientAuth(request.headers.authorization, formOf(request), presentedCertificate(request));
+    // client_id alone is a TLS client only with a certificate and no token of its own.
+    const tlsClient = presented?.method === 'none' && presented.certificate !== undefined && request.headers.authorization === undefined;
+    if (presented === undefined || (presented.method === 'none' && !tlsClient)) return this.bearer.canActivate(context);
     const { credentials } = await this.authenticator.authenticate(presented, request.ip);
     if (!ScopeSet.fromArray(credentials.client.scopes).covers(INTROSPECTION_SCOPE)) {
       throw new OAuthError('unauthorized_client', `This client may not introspect tokens: its scopes do not cover ${INTROSPECTION_SCOPE}`, 403);

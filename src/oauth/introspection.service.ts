@@ -5,7 +5,7 @@ import type { IntrospectionResponse } from '../contract/wire.js';
 import { TokenReader } from '../tokens/token-reader.service.js';
 import { readForm, tokenParameter } from './form-body.js';
 
-/** RFC 7662 §2.2: `{"active": false}` for anything not valid now, otherwise what the token says. */
+/** RFC 7662 §2.2: `{"active": false}` for anything not valid now, otherwise what the token says, with its binding (`cnf`, RFC 8705 §3.2, RFC 9449 §6.2). */
 @Injectable()
 export class IntrospectionService {
   constructor(
@@ -21,7 +21,7 @@ export class IntrospectionService {
       const { claims } = read;
       return {
         active: true,
-        token_type: 'Bearer',
+        token_type: claims.cnf?.jkt === undefined ? 'Bearer' : 'DPoP',
         scope: claims.scope,
         client_id: claims.client_id,
         sub: claims.sub,
@@ -34,6 +34,7 @@ export class IntrospectionService {
         entity_id: claims.entity_id,
         ...(claims.party_id === undefined ? {} : { party_id: claims.party_id }),
         role: claims.role,
+        ...(claims.cnf === undefined ? {} : { cnf: claims.cnf }),
       };
     }
     const { payload } = read;

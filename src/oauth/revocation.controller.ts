@@ -1,6 +1,7 @@
 import { Body, Controller, Header, Headers, HttpCode, Ip, Post } from '@nestjs/common';
 import { ErrorFormat } from '../common/error-format.js';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ClientCertificate, type PresentedCertificate } from '../tokens/sender-constraint/presented-certificate.js';
 import { RevocationService } from './revocation.service.js';
 
 @Controller('auth')
@@ -20,7 +21,8 @@ export class RevocationController {
     @Headers('authorization') authorization: string | undefined,
     @Ip() address: string,
     @Body() body: unknown,
+    @ClientCertificate() certificate: PresentedCertificate | undefined,
   ): Promise<void> {
-    await this.revocation.revoke({ contentType, body, authorization, address });
+    await this.revocation.revoke({ contentType, body, authorization, address, certificate });
   }
 }

@@ -1,4 +1,6 @@
-import { Body, Controller, Header, Headers, HttpCode, Ip, Post } from '@nestjs/common';
+import { Body, Controller, Header, Headers, HttpCode, Ip, Post, Req, UseInterceptors } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { DpopNonceHeader } from '../tokens/sender-constraint/dpop-nonce-header.interceptor.js';
 import { ErrorFormat } from '../common/error-format.js';
 import { ApiBadRequestResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { TokenResponse } from './grants/grant.js';
@@ -15,6 +17,7 @@ export class TokenController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
+  @UseInterceptors(DpopNonceHeader)
   @ApiConsumes('application/x-www-form-urlencoded')
   // Built from the grants' own declarations (GrantRegistry.requestSchema, added in app.ts).
   @ApiBody({ schema: { $ref: '#/components/schemas/TokenRequest' } })
@@ -25,7 +28,8 @@ export class TokenController {
     @Headers('authorization') authorization: string | undefined,
     @Ip() address: string,
     @Body() body: unknown,
+    @Req() http: FastifyRequest,
   ): Promise<TokenResponse> {
-    return this.tokens.exchange({ contentType, body, authorization, address });
+    return this.tokens.exchange({ contentType, body, authorization, address, http });
   }
 }

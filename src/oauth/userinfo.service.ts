@@ -14,7 +14,9 @@ export class UserinfoService {
   async describe(principal: Principal): Promise<UserinfoResponse> {
     const names = await this.entities.names(principal.entityId, principal.partyId, principal.entityName);
     if (names === null) throw BearerTokenError.invalid('The entity or party of this token no longer exists');
-    const base = { sub: principal.subject, current_role: principal.role, entity_id: principal.entityId, entity_name: names.entityName };
+    // OpenID Connect: the profile scope adds the standard `name` (the person's, as the entity name is).
+    const profile = principal.openidScopes.includes('profile') ? { name: names.entityName } : {};
+    const base = { sub: principal.subject, current_role: principal.role, entity_id: principal.entityId, entity_name: names.entityName, ...profile };
     return principal.partyId === undefined ? base : { ...base, party_id: principal.partyId, party_name: names.partyName! };
   }
 }

@@ -71,8 +71,9 @@ export class EidLoginService {
       if (error instanceof BearerTokenError) throw RegistrantError.notAuthorized();
       throw error;
     }
+    // A sender-constrained token is refused here: this endpoint takes bearer tokens only, and a bound one used as such would be a stolen one's way in.
     const verified = await this.accessTokens.verify(token);
-    const partner = verified === null ? null : await this.standing.check(verified);
+    const partner = verified === null || verified.claims?.cnf !== undefined ? null : await this.standing.check(verified);
     if (partner === null || !partner.scope.covers(EID_SCOPE)) throw RegistrantError.notAuthorized();
     return partner;
   }

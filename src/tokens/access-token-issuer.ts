@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
+import type { TokenConfirmation } from '../contract/wire.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { ScopeSet } from '../model/scope.js';
 import type { AccessTokenClaims } from './principal.js';
@@ -13,10 +14,14 @@ export interface AccessTokenSubject {
   readonly partyId: number | undefined;
   readonly role: string;
   readonly scope: ScopeSet;
-  /** The registrant token's jti, for tokens exchanged from one (claim `sid`). */
+  /** The registrant token's jti for tokens exchanged from one, the grant's id for code-flow tokens (claim `sid`). */
   readonly sessionId?: string;
+  /** OpenID scopes granted beside `scope` (openid, profile, offline_access): written into the same claim. */
+  readonly openidScopes?: readonly string[];
   /** Further claims of the grant (a process's `process_id` and `client_reference`); never the registered ones. */
   readonly claims?: Readonly<Record<string, string>>;
+  /** What the token is bound to (GrantContext.confirmation); absent: a bearer token. */
+  readonly cnf?: TokenConfirmation;
 }
 
 /** `notAfter` has passed: there is no lifetime left to issue a token for. */
@@ -27,6 +32,8 @@ export class NoLifetimeLeftError extends Error {
 export interface IssueLimits {
   /** Epoch seconds the token must not outlive (an exchanged token never outlives its subject token). */
   readonly notAfter?: number;
+  /** The lifetime for this grant (the code flow's is shorter); never longer than ACCESS_TOKEN_TTL. */
+  readonly lifetimeSeconds?: number;
 }
 
 /** Signs access tokens (RFC 9068) with the current key of the ring. */
@@ -37,10 +44,14 @@ export class AccessTokenIssuer {
     private readonly signingKeys: SigningKeys,
   ) {}
 
-  /** `expiresIn` is the real lifetime: the configured one, or less when `notAfter` comes first. */
-  issue(subject: AccessTokenSubject, limits: IssueLimits = {}): { token: string; expiresIn: number } {
+  /**
+   * `expiresIn` is the real lifetime: the configured one, or less when
+   * `notAfter` comes first; `tokenType` is the response's token_type: DPoP
+   * for a token bound to a DPoP key (RFC 9449 §5), otherwise Bearer.
+   */
+  issue(subject: AccessTokenSubject, limits: IssueLimits = {}): { token: string; expiresIn: number; tokenType: 'Bearer' | 'DPoP' } {
     const now = Math.floor(Date.now() / 1000);
-    const expiresIn = Math.min(this.config.accessTokenTtlSeconds, (limits.notAfter ?? Infinity) - now);
+    const expiresIn = Math.min(this.config.accessTokenTtlSeconds, limits.lifetimeSeconds ?? Infinity, (limits.notAfter ?? Infinity) - now);
     if (!(expiresIn > 0)) throw new NoLifetimeLeftError('notAfter has passed');
     const claims: AccessTokenClaims = {
       iss: this.config.publicUrl,
@@ -54,11 +65,13 @@ export class AccessTokenIssuer {
       entity_id: subject.entityId,
       ...(subject.partyId === undefined ? {} : { party_id: subject.partyId }),
       role: subject.role,
-      scope: subject.scope.toString(),
+      scope: [...(subject.openidScopes ?? []), ...subject.scope.toArray()].join(' '),
       ...(subject.sessionId === undefined ? {} : { sid: subject.sessionId }),
+      ...(subject.cnf === undefined ? {} : { cnf: subject.cnf }),
     };
     // Grant claims go first, so that none can stand in for a registered claim.
     const payload = { ...subject.claims, ...claims };
-    return { token: this.signingKeys.ring.signJwt({ typ: 'at+jwt' }, payload as unknown as Record<string, unknown>), expiresIn };
+    const tokenType = subject.cnf?.jkt === undefined ? 'Bearer' : 'DPoP';
+    return { token: this.signingKeys.ring.signJwt({ typ: 'at+jwt' }, payload as unknown as Record<string, unknown>), expiresIn, tokenType };
   }
 }

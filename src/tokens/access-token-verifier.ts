@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { errors, jwtVerify } from 'jose';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { splitOpenIdScopes } from '../model/code-flow-scope.js';
 import { ScopeSet } from '../model/scope.js';
 import { type AccessTokenClaims, Principal, TOKEN_EXCHANGE_CLIENT_ID } from './principal.js';
 import { RevocationList } from './revocation-list.service.js';
@@ -62,7 +63,7 @@ export class AccessTokenVerifier {
           requiredClaims: ['exp', 'iat', 'jti', 'sub'],
         },
       );
-      if (!hasAccessTokenShape(payload) || !isScopeText(payload.scope)) return null;
+      if (!hasAccessTokenShape(payload) || !isScopeText(splitOpenIdScopes(payload.scope).rest)) return null;
       claims = payload;
     } catch {
       return null;
@@ -95,6 +96,14 @@ function hasAccessTokenShape(payload: Record<string, unknown>): payload is Acces
     (payload.party_id === undefined || Number.isSafeInteger(payload.party_id)) &&
     typeof payload.role === 'string' &&
     typeof payload.scope === 'string' &&
-    (payload.sid === undefined || typeof payload.sid === 'string')
+    (payload.sid === undefined || typeof payload.sid === 'string') &&
+    (payload.cnf === undefined || isConfirmation(payload.cnf))
   );
+}
+
+/** A binding we issue: a DPoP key thumbprint, a certificate thumbprint, or both; nothing a resource would not check. */
+function isConfirmation(cnf: unknown): boolean {
+  if (cnf === null || typeof cnf !== 'object' || Array.isArray(cnf)) return false;
+  const members = Object.entries(cnf);
+  return members.length > 0 && members.every(([name, value]) => (name === 'jkt' || name === 'x5t#S256') && typeof value === 'string' && value !== '');
 }

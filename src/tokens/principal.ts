@@ -1,4 +1,6 @@
+import type { TokenConfirmation } from '../contract/wire.js';
 import type { RegistrantTokenPayload } from '../crypto/aes-token-codec.js';
+import { splitOpenIdScopes, type OpenIdScope } from '../model/code-flow-scope.js';
 import { ScopeSet } from '../model/scope.js';
 
 /** Claims of an access token (RFC 9068 plus the contract's entity, party and role). */
@@ -15,8 +17,10 @@ export interface AccessTokenClaims {
   readonly party_id?: number;
   readonly role: string;
   readonly scope: string;
-  /** Token exchange only: the jti of the registrant token it was exchanged from; revoking that revokes this. */
+  /** The registrant token an exchanged token came from, or the grant a code-flow token was issued from: revoking that revokes this. */
   readonly sid?: string;
+  /** A sender-constrained token's binding (RFC 9449 §6, RFC 8705 §3): resources check its holder has it. */
+  readonly cnf?: TokenConfirmation;
 }
 
 /**
@@ -49,12 +53,18 @@ export class Principal {
   static fromAccessToken(claims: AccessTokenClaims): Principal {
     // Only registered clients' ids go on (the audit trail stores them in a uuid column).
     const clientId = claims.client_id === TOKEN_EXCHANGE_CLIENT_ID ? undefined : claims.client_id;
-    return new Principal('access_token', claims.sub, claims.entity_id, claims.party_id, claims.role, ScopeSet.parse(claims.scope), clientId, undefined, claims);
+    // OpenID scopes (openid, profile) ride in the same claim; they grant no power here, only what userinfo tells.
+    return new Principal('access_token', claims.sub, claims.entity_id, claims.party_id, claims.role, ScopeSet.parse(splitOpenIdScopes(claims.scope).rest), clientId, undefined, claims);
   }
 
   /** A person acting for itself: no party and no scope until it assumes one. */
   static fromRegistrantToken(payload: RegistrantTokenPayload): Principal {
     return new Principal('registrant', payload.eid, payload.entity_id, undefined, ENTITY_ROLE, ScopeSet.EMPTY, undefined, payload.name);
+  }
+
+  /** The OpenID scopes the token was issued with (authorization-code tokens only). */
+  get openidScopes(): readonly OpenIdScope[] {
+    return this.claims === undefined ? [] : splitOpenIdScopes(this.claims.scope).openid;
   }
 
   /** The same caller with the scope it holds now (PrincipalStanding): never wider than the token's. */

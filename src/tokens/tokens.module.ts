@@ -7,6 +7,7 @@ import { DirectoryModule } from '../directory/directory.module.js';
 import { AccessTokenGuard, RegistrantTokenGuard } from './access-token.guard.js';
 import { AccessTokenIssuer } from './access-token-issuer.js';
 import { AccessTokenVerifier } from './access-token-verifier.js';
+import { IdTokenIssuer } from './id-token-issuer.js';
 import { BearerTokenStrategy, RegistrantTokenStrategy } from './bearer-token.strategy.js';
 import { RegistrantTokens } from './registrant-tokens.service.js';
 import { RevocationList } from './revocation-list.service.js';
@@ -16,6 +17,8 @@ import { RevokedSubjectRecord } from './revoked-subject-record.js';
 import { RevokedTokenRecord } from './revoked-token-record.js';
 import { SigningKeyRecord } from './signing-key-record.js';
 import { SigningKeys } from './signing-keys.service.js';
+import { DpopProofs } from './sender-constraint/dpop-proofs.service.js';
+import { SenderBinding } from './sender-constraint/sender-binding.service.js';
 
 /** The tables this module owns. */
 export const TOKENS_TABLES = [SigningKeyRecord, RevokedTokenRecord, RevokedSubjectRecord];
@@ -26,7 +29,7 @@ export const TOKENS_TABLES = [SigningKeyRecord, RevokedTokenRecord, RevokedSubje
   providers: [
     // Client secrets, process and refresh tokens are kept as digests keyed by TOKEN_SECRET (main.ts makes sure it is set).
     { provide: SecretDigest, useFactory: (config: AppConfig) => new SecretDigest(config.tokenSecret!, config.tokenSecretsPrevious), inject: [APP_CONFIG] },
-    SigningKeys, RevocationList, AccessTokenIssuer, AccessTokenVerifier, RegistrantTokens, TokenReader, BearerTokenStrategy, RegistrantTokenStrategy, AccessTokenGuard, RegistrantTokenGuard, PrincipalStanding],
-  exports: [SecretDigest, SigningKeys, RevocationList, AccessTokenIssuer, AccessTokenVerifier, RegistrantTokens, TokenReader, AccessTokenGuard, RegistrantTokenGuard, PrincipalStanding],
+    SigningKeys, RevocationList, AccessTokenIssuer, IdTokenIssuer, AccessTokenVerifier, RegistrantTokens, TokenReader, BearerTokenStrategy, RegistrantTokenStrategy, AccessTokenGuard, RegistrantTokenGuard, PrincipalStanding, DpopProofs, SenderBinding],
+  exports: [SecretDigest, SigningKeys, RevocationList, AccessTokenIssuer, IdTokenIssuer, IdTokenIssuer, AccessTokenVerifier, RegistrantTokens, TokenReader, AccessTokenGuard, RegistrantTokenGuard, PrincipalStanding, DpopProofs, SenderBinding],
 })
 export class TokensModule {}

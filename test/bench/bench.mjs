@@ -212,6 +212,26 @@ async function main() {
   scenarios.push(await drive('password-login', { method: 'POST', path: '/api/v1/registrant/auth/token', headers: json, setupRequest: (req) => ({ ...req, body: passwordLogins[nextPasswordLogin++ % passwordLogins.length] }) }));
   scenarios.push(await drive('userinfo', { method: 'GET', path: '/auth/userinfo', headers: { authorization: `Bearer ${accessToken}` } }));
   scenarios.push(await drive('introspect-registrant', { method: 'POST', path: '/auth/introspect', headers: { ...form, authorization: `Bearer ${introspectorToken}` }, body: new URLSearchParams({ token: registrant.access_token }).toString() }));
+
+  // DPoP (RFC 9449): every request carries a proof of its own (one signature to verify, one jti row), signed before
+  // its scenario with an iat mid-run so that it stays within the service's 60 s window. Each should keep up with the
+  // JWT-bearer login, which does the same work: a signature and a jti.
+  {
+    const { createDpopProof } = await import('../../dist/src/crypto/dpop-proof.js');
+    const dpopKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const midRun = Math.floor(Date.now() / 1000) + Math.min(Math.floor(DURATION / 2), 50);
+    const proofsFor = (request) => Array.from({ length: 8_000 * DURATION }, () => createDpopProof(dpopKey, { ...request, now: midRun }));
+    const runs = (name) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY === name; // no proofs made for a scenario left out
+    const withProofs = (proofs) => { let next = 0; return (req) => ({ ...req, headers: { ...req.headers, dpop: proofs[next++ % proofs.length] } }); };
+    const issued = await (await fetch(`${BASE}/auth/token`, { method: 'POST', headers: { ...form, authorization: basic, dpop: createDpopProof(dpopKey, { method: 'POST', url: `${BASE}/auth/token` }) }, body: 'grant_type=client_credentials' })).json();
+    if (issued.token_type !== 'DPoP') throw new Error(`no DPoP-bound token: ${JSON.stringify(issued)}`);
+    const loginProofs = runs('dpop-client-credentials-login') ? proofsFor({ method: 'POST', url: `${BASE}/auth/token` }) : [];
+    scenarios.push(await drive('dpop-client-credentials-login', { method: 'POST', path: '/auth/token', headers: { ...form, authorization: basic }, body: 'grant_type=client_credentials', setupRequest: withProofs(loginProofs) }));
+    const userinfoProofs = runs('dpop-userinfo') ? proofsFor({ method: 'GET', url: `${BASE}/auth/userinfo`, accessToken: issued.access_token }) : [];
+    scenarios.push(await drive('dpop-userinfo', { method: 'GET', path: '/auth/userinfo', headers: { authorization: `DPoP ${issued.access_token}` }, setupRequest: withProofs(userinfoProofs) }));
+    const jwtBearerRate = scenarios.find((s) => s?.name === 'jwt-bearer-login')?.requests_per_s;
+    Object.assign(TARGETS, { 'dpop-client-credentials-login': jwtBearerRate, 'dpop-userinfo': jwtBearerRate });
+  }
   stopService();
 
   await new Promise((resolve) => service.once('exit', resolve)); // let a profiler write its file

@@ -3,7 +3,8 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { SignJWT, importPKCS8 } from 'jose';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { decodeJwt, JWT_BEARER, TestApp, TEST_PASSWORDS, TOKEN_AUDIENCE } from '../support/test-app.js';
+import { freePort } from '../support/free-port.js';
+import { decodeJwt, JWT_BEARER, TestApp, TEST_PASSWORDS } from '../support/test-app.js';
 
 /**
  * The seed's portal story in a real browser (Debian's chromium, driven by
@@ -33,7 +34,9 @@ const world = {} as {
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  app = await TestApp.start();
+  // The portal is an OAuth client whose redirect URI is PUBLIC_URL/portal/: the browser must be at PUBLIC_URL.
+  const port = await freePort();
+  app = await TestApp.start({ port, env: { PUBLIC_URL: `http://127.0.0.1:${port}` } });
   operatorToken = await app.accessToken(app.operator);
   world.testkraft = (await app.adminCreate('/admin/entities', { name: 'Testkraft AS', type: 'organisation', business_id: '123456789', business_id_type: 'org' })) as never;
   world.org = (await app.adminCreate('/admin/parties', { entity_id: world.testkraft.id, name: 'Testkraft ORG', type: 'organisation', business_id: '123456789', business_id_type: 'org' })) as never;
@@ -88,8 +91,9 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
 }
 
+/** On the issuer's own login page (the portal never sees the password). */
 async function logIn(page: Page, username: string, password: string): Promise<void> {
-  await page.getByLabel('Username (e-mail)').fill(username);
+  await page.getByLabel('E-mail').fill(username);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
 }
@@ -112,7 +116,7 @@ async function fillIdentity(form: Locator, name: string, type: string, businessI
 
 async function jwtBearerLogin(clientId: string, kid: string, privateKeyPem: string, sub: string): Promise<Response> {
   const now = Math.floor(Date.now() / 1000);
-  const assertion = await new SignJWT({ iss: clientId, sub, aud: TOKEN_AUDIENCE, jti: randomUUID(), iat: now, exp: now + 60 })
+  const assertion = await new SignJWT({ iss: clientId, sub, aud: `${app.publicUrl}/auth/token`, jti: randomUUID(), iat: now, exp: now + 60 })
     .setProtectedHeader({ alg: 'ES256', kid })
     .sign(await importPKCS8(privateKeyPem, 'ES256'));
   return app.tokenRequest({ grant_type: JWT_BEARER, assertion });
@@ -160,10 +164,11 @@ describe('portal', () => {
     });
     afterAll(() => context.close());
 
-    it('refuses a wrong password in words', async () => {
+    it('sends her to the issuer\'s login page, which refuses a wrong password in words', async () => {
       await page.getByRole('heading', { name: 'Log in' }).waitFor();
+      expect(new URL(page.url()).pathname).toBe('/auth/authorize/login');
       await logIn(page, 'knor@testkraft.test', 'not her password');
-      await page.getByRole('alert').getByText('Wrong username or password.').waitFor();
+      await page.getByRole('alert').getByText('The e-mail or password is wrong.').waitFor();
       expect(await page.getByLabel('Password').inputValue()).toBe('');
       await shot(page, '01-login-refused');
     });
@@ -174,9 +179,12 @@ describe('portal', () => {
       const choices = page.locator('.choices a');
       expect(await choices.allTextContents()).toEqual([expect.stringContaining('Testkraft ORG')]);
       await page.getByText('Logged in as').waitFor();
-      // The token lives in memory only.
+      // Her tokens live in memory only; the issuer's cookies are HttpOnly and scoped to its authorization endpoint.
       expect(await page.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie])).toEqual([0, 0, '']);
-      expect(await context.cookies()).toEqual([]);
+      const cookies = await context.cookies();
+      expect(cookies.map((cookie) => cookie.name).sort()).toEqual(['ti_browser', 'ti_session']);
+      expect(cookies.every((cookie) => cookie.httpOnly && cookie.path === '/auth/authorize' && cookie.sameSite === 'Lax')).toBe(true);
+      expect(requests.some((request) => request.includes(KARI_PASSWORD) && !request.includes('/auth/authorize/login'))).toBe(false);
       await shot(page, '02-parties');
     });
 
@@ -310,7 +318,7 @@ describe('portal', () => {
       expect(rows[3]).toContain('entity_client.create'); // PC #2
       expect(rows[4]).toContain('entity_client.create');
       expect(rows[4]).toContain(created.clientId);
-      expect(rows[0]).toContain('a person (token exchange)');
+      expect(rows[0]).toContain('the portal');
       // A company admin sees her company's changes only.
       expect(rows.every((row) => !row.includes('Annenkraft'))).toBe(true);
       await shot(page, '08-audit');
@@ -361,15 +369,40 @@ describe('portal', () => {
       await page.getByRole('heading', { level: 1, name: 'PC #1' }).waitFor();
     });
 
+    it('creates a tls_client_auth client with its certificate subject and certificate-bound tokens, and shows both', async () => {
+      await page.evaluate((id) => (location.hash = `#/entities/${id}`), world.testkraft.id);
+      await page.getByRole('heading', { level: 1, name: 'Testkraft AS' }).waitFor();
+      const form = page.locator('form', { hasText: 'New client' });
+      await form.getByLabel('Name', { exact: true }).fill('Meter reader');
+      await form.getByLabel('read:data').check();
+      expect(await form.getByLabel('Certificate subject').isVisible()).toBe(false);
+      await form.getByLabel('Authenticates with').selectOption('tls_client_auth');
+      await form.getByLabel('Certificate subject').fill('CN=reader,O=Testkraft AS,C=NO');
+      await form.getByLabel('Its tokens').selectOption('tls_client_certificate_bound_access_tokens');
+      await form.getByLabel(/^JWT-bearer/).uncheck();
+      await form.getByLabel(/^client_credentials/).check();
+      await form.getByRole('button', { name: 'Create client' }).click();
+      await page.getByRole('link', { name: 'Open the client' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Meter reader' }).waitFor();
+      const facts = await page.locator('dl.facts').textContent();
+      expect(facts).toContain('CN=reader,O=Testkraft AS,C=NO');
+      expect(facts).toContain('Its TLS certificate');
+    });
+
     it("answers another entity's page with a refusal in words", async () => {
       const other = await app.api('GET', `/admin/parties/${world.otherParty.id}`, operatorToken);
       await page.evaluate((id) => (location.hash = `#/entities/${id}`), other.body.entity_id);
       await page.getByRole('alert').getByText('You are not allowed to do this while acting for this party.').waitFor();
     });
 
-    it('forgets everything on reload: she must log in again', async () => {
+    it('renews on reload through her login at the issuer, without asking for the password', async () => {
+      const before = requests.length;
+      await page.evaluate((id) => (location.hash = `#/entities/${id}`), world.testkraft.id);
+      await page.getByRole('heading', { level: 1, name: 'Testkraft AS' }).waitFor();
       await page.reload();
-      await page.getByRole('heading', { name: 'Log in' }).waitFor();
+      await page.getByRole('heading', { level: 1, name: 'Testkraft AS' }).waitFor();
+      expect(await page.locator('header').textContent()).toContain('Testkraft ORG');
+      expect(requests.slice(before).some((request) => request.includes('/auth/authorize/login'))).toBe(false);
       expect(problemsOf(page)).toEqual([]);
     });
   });
@@ -379,9 +412,7 @@ describe('portal', () => {
     try {
       await page.goto(`${app.baseUrl}/portal/`);
       await page.getByRole('heading', { name: 'Log in' }).waitFor();
-      // The page's heading holds the focus after it is drawn; the next stop is the first field.
-      expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('H1');
-      await page.keyboard.press('Tab');
+      // The issuer's login page starts in its first field.
       expect(await page.evaluate(() => (document.activeElement as HTMLInputElement).name)).toBe('username');
       const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
       expect(outline).toBe('solid');
@@ -400,31 +431,35 @@ describe('portal', () => {
     }
   });
 
-  it('sends her back to the parties when the party\'s token runs out, and revokes both tokens when she logs out', async () => {
+  it('renews the party\'s token through her login when it runs out, and ends her login when she logs out', async () => {
     const { context, page } = await newPage();
     try {
       await page.clock.install();
       await page.goto(`${app.baseUrl}/portal/`);
-      const login = page.waitForResponse((response) => response.url().endsWith('/api/v1/registrant/auth/token') && response.status() === 201);
       await logIn(page, 'knor@testkraft.test', KARI_PASSWORD);
-      const registrantToken = ((await (await login).json()) as { access_token: string }).access_token;
+      await page.getByRole('heading', { name: 'Choose a party' }).waitFor();
       const exchange = page.waitForResponse((response) => response.url().endsWith('/auth/token') && response.status() === 200);
       await page.getByRole('link', { name: /Testkraft ORG/ }).click();
       const actingToken = ((await (await exchange).json()) as { access_token: string }).access_token;
       await page.getByRole('heading', { level: 1, name: 'Testkraft AS' }).waitFor();
 
-      // An hour on, the party's token is refused (revoked here, as the server's clock has not moved).
+      // Eleven minutes on, the party's token is refused (revoked here, as the server's clock has not moved): a new one comes silently.
       const revoked = await app.fetch('/auth/revoke', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: actingToken }).toString() });
       expect(revoked.status).toBe(200);
-      await page.clock.fastForward('01:00:01');
+      await page.clock.fastForward('11:00');
+      const renewal = page.waitForResponse((response) => response.url().endsWith('/auth/token') && response.status() === 200);
       await page.getByRole('link', { name: 'Audit trail' }).click();
-      await page.getByRole('alert').getByText('Your time acting for Testkraft ORG has ended. Choose the party again.').waitFor();
-      await page.getByRole('heading', { name: 'Choose a party' }).waitFor();
+      const renewedToken = ((await (await renewal).json()) as { access_token: string }).access_token;
+      await page.getByRole('heading', { level: 1, name: 'Audit trail' }).waitFor();
+      expect(renewedToken).not.toBe(actingToken);
 
       await page.getByRole('button', { name: 'Log out' }).click();
       await page.getByRole('status').getByText('You have logged out.').waitFor();
       await page.getByRole('heading', { name: 'Log in' }).waitFor();
-      expect((await app.api('GET', '/auth/userinfo', registrantToken)).status).toBe(401);
+      expect((await app.api('GET', '/auth/userinfo', renewedToken)).status).toBe(401);
+      // Her login at the issuer has ended: the next visit asks for the password.
+      await page.getByRole('button', { name: 'Log in' }).click();
+      expect(new URL(page.url()).pathname).toBe('/auth/authorize/login');
       expect(problemsOf(page)).toEqual([]);
     } finally {
       await context.close();

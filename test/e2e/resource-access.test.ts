@@ -102,9 +102,17 @@ describe('userinfo, the data API and discovery', () => {
         token_endpoint: `${PUBLIC_URL}/auth/token`,
         userinfo_endpoint: `${PUBLIC_URL}/auth/userinfo`,
         jwks_uri: `${PUBLIC_URL}/auth/jwks`,
-        grant_types_supported: ['urn:ietf:params:oauth:grant-type:jwt-bearer', 'urn:ietf:params:oauth:grant-type:token-exchange', 'client_credentials', 'password'],
+        authorization_endpoint: `${PUBLIC_URL}/auth/authorize`,
+        pushed_authorization_request_endpoint: `${PUBLIC_URL}/auth/par`,
+        end_session_endpoint: `${PUBLIC_URL}/auth/authorize/logout`,
+        grant_types_supported: ['urn:ietf:params:oauth:grant-type:jwt-bearer', 'urn:ietf:params:oauth:grant-type:token-exchange', 'client_credentials', 'password', 'authorization_code', 'refresh_token'],
         token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+        response_types_supported: ['code'],
+        code_challenge_methods_supported: ['S256'],
+        authorization_response_iss_parameter_supported: true,
       });
+      const openid = await app.api('GET', '/.well-known/openid-configuration');
+      expect(openid.body).toMatchObject({ ...response.body, subject_types_supported: ['public'], id_token_signing_alg_values_supported: ['ES256'] });
       expect(response.body.jwt_bearer_assertion_signing_alg_values_supported).toEqual(['RS256', 'PS256', 'ES256', 'EdDSA']);
     });
 

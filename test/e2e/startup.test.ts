@@ -1,9 +1,10 @@
+import { PORTAL_CLIENT_ID } from '../../src/contract/urns.js';
 import { createDataSource } from '../../src/database/data-source.js';
 import { ALL_TABLES } from '../../src/tables.js';
 import { migrateDatabase } from '../../src/database/migrate.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { generateSigningJwk } from '../../src/crypto/signing-key-ring.js';
-import { decodeJwtHeader, TestApp } from '../support/test-app.js';
+import { decodeJwtHeader, PUBLIC_URL, TestApp } from '../support/test-app.js';
 
 const ALL_MIGRATIONS = MIGRATIONS.map((migration) => migration.name);
 
@@ -45,7 +46,10 @@ describe('start-up: migrations, bootstrap and signing keys', () => {
                 (SELECT count(*)::int FROM entity_clients) AS clients, (SELECT count(*)::int FROM entity_client_keys) AS keys,
                 (SELECT count(*)::int FROM signing_keys) AS signing`,
       );
-      expect(counts).toEqual([{ entities: 1, parties: 1, clients: 1, keys: 1, signing: 1 }]);
+      // The operator's client (with its key) and the portal's (a public client, no key).
+      expect(counts).toEqual([{ entities: 1, parties: 1, clients: 2, keys: 1, signing: 1 }]);
+      expect(await second.query(`SELECT token_endpoint_auth_method AS method, redirect_uris AS uris FROM entity_clients WHERE client_id = '${PORTAL_CLIENT_ID}'`))
+        .toEqual([{ method: 'none', uris: [`${PUBLIC_URL}/portal/`] }]);
       const operatorParty = await second.query('SELECT type, business_id_type FROM parties');
       expect(operatorParty).toEqual([{ type: 'flexibility_information_system_operator', business_id_type: 'uuid' }]);
       // A token from before the restart still verifies; new ones carry the same kid.

@@ -31,6 +31,8 @@ export class TestApp {
     readonly baseUrl: string,
     readonly databaseUrl: string,
     readonly operator: TestClient,
+    /** PUBLIC_URL: the issuer, and the audience of assertions. */
+    readonly publicUrl: string = PUBLIC_URL,
   ) {}
 
   /**
@@ -39,7 +41,7 @@ export class TestApp {
    * `connectTo` maps the database URL to the one the service connects with
    * (a proxy in front of the database).
    */
-  static async start(options: { env?: Record<string, string>; restartOf?: TestApp; extraModules?: Type[]; adminUrl?: string; connectTo?: (databaseUrl: string) => string } = {}): Promise<TestApp> {
+  static async start(options: { env?: Record<string, string>; restartOf?: TestApp; extraModules?: Type[]; adminUrl?: string; connectTo?: (databaseUrl: string) => string; port?: number } = {}): Promise<TestApp> {
     const { env = {}, restartOf, extraModules = [] } = options;
     const adminUrl = options.adminUrl ?? process.env.TEST_ADMIN_DATABASE_URL;
     if (!adminUrl) throw new Error('TEST_ADMIN_DATABASE_URL is not set: run the tests through jest (global setup)');
@@ -59,9 +61,9 @@ export class TestApp {
       ...env,
     });
     const app = await createApp(config, serviceUrl, extraModules);
-    await app.listen(0, '127.0.0.1');
+    await app.listen(options.port ?? 0, '127.0.0.1');
     const { port } = app.getHttpServer().address() as { port: number };
-    return new TestApp(app, `http://127.0.0.1:${port}`, databaseUrl, operator);
+    return new TestApp(app, `${config.tls.listener === undefined ? 'http' : 'https'}://127.0.0.1:${port}`, databaseUrl, operator, config.publicUrl);
   }
 
   static async freshDatabase(adminUrl: string): Promise<string> {
@@ -102,7 +104,7 @@ export class TestApp {
 
   /** A JWT-bearer login; returns the response. */
   login(client: TestClient, claims: Record<string, unknown> = {}, extra: Record<string, string> = {}): Promise<Response> {
-    return signAssertion(client, claims).then((assertion) => this.tokenRequest({ grant_type: JWT_BEARER, assertion, ...extra }));
+    return signAssertion(client, { aud: `${this.publicUrl}/auth/token`, ...claims }).then((assertion) => this.tokenRequest({ grant_type: JWT_BEARER, assertion, ...extra }));
   }
 
   /** A JWT-bearer login that must succeed; returns the access token. */

@@ -10,6 +10,7 @@ import { type ClientCredentials, ClientLookup } from '../../directory/lookups.js
 import { DirectoryStore } from '../../directory/directory-store.js';
 import { assertionPolicy, CLOCK_LEEWAY_SECONDS } from '../assertion-policy.js';
 import { ReplayStore } from '../replay-store.js';
+import { provesPkiClient, provesRegisteredKey } from './certificate-proof.js';
 import { ClientAuthThrottle } from './client-auth-throttle.js';
 import type { PresentedClientAuth } from './presented-client-auth.js';
 
@@ -29,7 +30,9 @@ const LAST_USED_KEPT = 10_000;
  * Client authentication (RFC 6749 §2.3) for the token, PAR, introspection
  * and revocation endpoints: client_secret_basic, client_secret_post,
  * private_key_jwt (RFC 7523 §2.2, the JWT-bearer grant's checks and jti
- * store) and none; the client must use the method it is registered with.
+ * store), tls_client_auth and self_signed_tls_client_auth (RFC 8705 §2:
+ * client_id and the TLS certificate) and none; the client must use the
+ * method it is registered with.
  * A secret is compared by its keyed digest in constant time, and an unknown
  * client costs what a wrong secret does. Failures are counted per client
  * (from each address) and per address, and lock out like password logins.
@@ -40,15 +43,15 @@ export class ClientAuthenticator {
   private readonly lastUsedMarked = new Map<string, number>();
 
   constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clients: ClientLookup,
     private readonly store: DirectoryStore,
     private readonly digest: SecretDigest,
     private readonly replays: ReplayStore,
     private readonly throttle: ClientAuthThrottle,
   ) {
-    const base = config.publicUrl;
-    this.policy = assertionPolicy([base, `${base}/auth`, `${base}/auth/token`, `${base}/auth/par`, `${base}/auth/introspect`, `${base}/auth/revoke`]);
+    // At the mTLS alias too (RFC 8705 §5): a client there names the endpoint it called.
+    this.policy = assertionPolicy([config.publicUrl, config.tls.mtlsPublicUrl].flatMap((base) => base === undefined ? [] : [base, `${base}/auth`, `${base}/auth/token`, `${base}/auth/par`, `${base}/auth/introspect`, `${base}/auth/revoke`]));
   }
 
   /**
@@ -66,7 +69,8 @@ export class ClientAuthenticator {
     const credentials = await this.clients.findClientCredentials(claimedId);
     const proven = await this.prove(presented, claimedId, credentials);
     const registered = credentials?.client.tokenEndpointAuthMethod;
-    const methodFits = registered === presented.method || (options.anySecretMethod === true && 'secret' in presented && registered !== undefined && isSecretMethod(registered));
+    const methodFits = registered === presented.method || (presented.method === 'none' && isTlsMethod(registered))
+      || (options.anySecretMethod === true && 'secret' in presented && registered !== undefined && isSecretMethod(registered));
     if (credentials === null || proven === false || !methodFits || !credentials.client.active || credentials.entity.status !== 'active') {
       await this.throttle.recordFailure(keys);
       throw OAuthError.invalidClient(FAILED, basic);
@@ -90,6 +94,9 @@ export class ClientAuthenticator {
       case 'private_key_jwt':
         return this.proveAssertion(presented.assertion, clientId, credentials);
       case 'none':
+        // client_id alone: its registered method says whether the TLS certificate beside it must prove it.
+        if (credentials?.client.tokenEndpointAuthMethod === 'tls_client_auth') return provesPkiClient(presented.certificate, credentials.client.tlsClientAuthSubjectDn, this.config.tls.clientCas);
+        if (credentials?.client.tokenEndpointAuthMethod === 'self_signed_tls_client_auth') return provesRegisteredKey(presented.certificate, credentials.keys);
         return credentials !== null;
     }
   }
@@ -126,4 +133,8 @@ export class ClientAuthenticator {
     // Not on the login's path: a failure here costs only the date shown to the admin.
     void this.store.markSecretUsed(secret.secretId, stale ? this.digest.digest(value) : undefined).catch(() => {});
   }
+}
+
+function isTlsMethod(method: string | undefined): boolean {
+  return method === 'tls_client_auth' || method === 'self_signed_tls_client_auth';
 }

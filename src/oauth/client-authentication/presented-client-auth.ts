@@ -1,13 +1,14 @@
 import { OAuthError } from '../../common/protocol-errors.js';
 import { CLIENT_ASSERTION_TYPE } from '../../contract/urns.js';
+import type { PresentedCertificate } from '../../tokens/sender-constraint/presented-certificate.js';
 import type { FormParameters } from '../form-body.js';
 
 /** How a request says which client it comes from, and proves it (RFC 6749 §2.3, RFC 7523 §2.2, RFC 8705 §2). */
 export type PresentedClientAuth =
   | { readonly method: 'client_secret_basic' | 'client_secret_post'; readonly clientId: string; readonly secret: string }
   | { readonly method: 'private_key_jwt'; readonly clientId: string | undefined; readonly assertion: string }
-  /** client_id alone: a public client (or, later, one proving itself by its TLS certificate). */
-  | { readonly method: 'none'; readonly clientId: string };
+  /** client_id alone: a public client, or one proving itself by the TLS certificate beside it (RFC 8705 §2: its registered method says which). */
+  | { readonly method: 'none'; readonly clientId: string; readonly certificate: PresentedCertificate | undefined };
 
 /** The form parameters of client authentication: no grant reads them. */
 export const CLIENT_AUTH_PARAMETERS: ReadonlySet<string> = new Set(['client_id', 'client_secret', 'client_assertion_type', 'client_assertion']);
@@ -21,7 +22,7 @@ const MAX_CLIENT_ID_LENGTH = 255;
  * invalid_request (RFC 6749 §2.3: exactly one per request); a malformed
  * Basic credential is invalid_client with the Basic challenge.
  */
-export function presentedClientAuth(authorization: string | undefined, form: FormParameters): PresentedClientAuth | undefined {
+export function presentedClientAuth(authorization: string | undefined, form: FormParameters, certificate?: PresentedCertificate): PresentedClientAuth | undefined {
   const basic = authorization !== undefined && /^Basic(\s|$)/i.test(authorization) ? decodeBasic(authorization) : undefined;
   const formId = nonEmpty(form.get('client_id'));
   const secret = form.get('client_secret');
@@ -44,7 +45,7 @@ export function presentedClientAuth(authorization: string | undefined, form: For
     if (assertion === undefined || assertion === '') throw new OAuthError('invalid_request', 'The client_assertion parameter is required');
     return { method: 'private_key_jwt', clientId: formId, assertion };
   }
-  return formId === undefined ? undefined : { method: 'none', clientId: formId };
+  return formId === undefined ? undefined : { method: 'none', clientId: formId, certificate };
 }
 
 /**

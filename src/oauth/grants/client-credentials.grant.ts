@@ -20,6 +20,6 @@ export class ClientCredentialsGrant implements Grant {
 
   async exchange(form: TokenForm, context: GrantContext): Promise<TokenResponse> {
     const requested = requestedScope(form.get('scope'));
-    return this.tokens.issue(await this.tokens.grant(context.client!.credentials, undefined, requested));
+    return this.tokens.issue(await this.tokens.grant(context.client!.credentials, undefined, requested, context.confirmation));
   }
 }

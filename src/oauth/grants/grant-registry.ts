@@ -1,12 +1,14 @@
 import { Inject, Injectable, type Provider } from '@nestjs/common';
 import type { Grant } from './grant.js';
+import { AuthorizationCodeGrant } from './authorization-code.grant.js';
 import { ClientCredentialsGrant } from './client-credentials.grant.js';
 import { JwtBearerGrant } from './jwt-bearer.grant.js';
 import { PasswordGrant } from './password.grant.js';
+import { RefreshTokenGrant } from './refresh-token.grant.js';
 import { TokenExchangeGrant } from './token-exchange.grant.js';
 
 /** Every grant the token endpoint serves: adding a grant is its file plus one entry here. */
-const GRANT_CLASSES = [JwtBearerGrant, TokenExchangeGrant, ClientCredentialsGrant, PasswordGrant];
+const GRANT_CLASSES = [JwtBearerGrant, TokenExchangeGrant, ClientCredentialsGrant, PasswordGrant, AuthorizationCodeGrant, RefreshTokenGrant];
 
 const GRANTS = Symbol('GRANTS');
 

@@ -1,6 +1,7 @@
 import type { TokenResponse } from '../../contract/wire.js';
 import type { AuthenticatedClient } from '../client-authentication/client-authenticator.service.js';
 import type { FormParameters } from '../form-body.js';
+import type { SenderConfirmation } from '../sender-constraint/sender-confirmation.js';
 
 export type { TokenResponse };
 
@@ -13,6 +14,14 @@ export interface GrantContext {
   readonly client: AuthenticatedClient | undefined;
   /** The caller's address, for throttling. */
   readonly address: string;
+  /**
+   * What the request proved of its sender (its DPoP proof's key, its TLS
+   * certificate), verified before the grant runs. A grant puts
+   * `confirmation.for(client)` into every access token it issues (AccessTokenSubject.cnf;
+   * undefined means a bearer token) and answers `token_type` as the issuer
+   * says; `confirmation.jkt` is the DPoP key, e.g. to bind a public client's refresh token to.
+   */
+  readonly confirmation: SenderConfirmation;
 }
 
 /**

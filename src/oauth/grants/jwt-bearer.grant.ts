@@ -43,7 +43,7 @@ export class JwtBearerGrant implements Grant {
       throw new OAuthError('invalid_grant', 'The assertion is for another client than the one that authenticated');
     }
     if (!client.grantTypes.includes(this.type)) throw new OAuthError('unauthorized_client', 'This client is not registered for this grant_type');
-    const grant = await this.tokens.grant(assertion.credentials, assertion.subject, requested);
+    const grant = await this.tokens.grant(assertion.credentials, assertion.subject, requested, context.confirmation);
 
     // Claimed last, so a refused login consumes nothing; a replay of a good assertion still fails here.
     const expiresAt = new Date((assertion.expiresAt + CLOCK_LEEWAY_SECONDS) * 1000);

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Grants } from '../../authorization/grants.service.js';
 import { OAuthError } from '../../common/protocol-errors.js';
 import { ThrottledError } from '../../common/throttled-error.js';
 import { GRANT_TYPE, TOKEN_TYPE } from '../../contract/urns.js';
@@ -9,6 +10,7 @@ import { PasswordCheck } from '../../registrant/password-check.service.js';
 import { AccessTokenIssuer } from '../../tokens/access-token-issuer.js';
 import { ENTITY_ROLE } from '../../tokens/principal.js';
 import { requestedScope } from '../client-tokens.service.js';
+import { GrantTokens } from '../grant-tokens.service.js';
 import type { Grant, GrantContext, TokenForm, TokenResponse } from './grant.js';
 import { grantedScope } from './granted-scope.js';
 
@@ -22,7 +24,8 @@ const REFUSED = 'The username or password is wrong';
  * users), and only for the client's own people: persons who own or are
  * members of a party of the client's entity; anyone else is the same
  * invalid_grant as a wrong password. The token acts for the person,
- * entity-level, with the client's scopes (or fewer, asked for).
+ * entity-level, with the client's scopes (or fewer, asked for); a client
+ * that lists refresh_token gets one, and short access tokens, as in the code flow.
  */
 @Injectable()
 export class PasswordGrant implements Grant {
@@ -35,6 +38,8 @@ export class PasswordGrant implements Grant {
     private readonly passwords: PasswordCheck,
     private readonly parties: PartyLookup,
     private readonly issuer: AccessTokenIssuer,
+    private readonly grants: Grants,
+    private readonly tokens: GrantTokens,
   ) {}
 
   async exchange(form: TokenForm, context: GrantContext): Promise<TokenResponse> {
@@ -57,7 +62,14 @@ export class PasswordGrant implements Grant {
       throw error;
     }
     if (person === null) throw new OAuthError('invalid_grant', REFUSED);
-    const { token, expiresIn } = this.issuer.issue({ clientId: client.clientId, eid: person.eid, entityId: person.id, partyId: undefined, role: ENTITY_ROLE, scope: granted });
-    return { access_token: token, expires_in: expiresIn, issued_token_type: TOKEN_TYPE.jwt, token_type: 'Bearer', scope: granted.toString() };
+    if (GrantTokens.refreshes(context.client!.credentials)) {
+      // A login that can be renewed is a grant (its id the tokens' sid), as the code flow's is.
+      const { grant, refreshToken } = await this.grants.createWithRefreshToken({
+        clientId: client.clientId, entityId: person.id, partyId: null, scope: granted.toString(), loginSessionId: null, authTime: new Date(), amr: ['pwd'],
+      });
+      return this.tokens.respond(await this.tokens.decide(grant, context.client!.credentials, undefined), context, { refreshToken });
+    }
+    const { token, expiresIn, tokenType } = this.issuer.issue({ clientId: client.clientId, eid: person.eid, entityId: person.id, partyId: undefined, role: ENTITY_ROLE, scope: granted, cnf: context.confirmation.for(client) });
+    return { access_token: token, expires_in: expiresIn, issued_token_type: TOKEN_TYPE.jwt, token_type: tokenType, scope: granted.toString() };
   }
 }

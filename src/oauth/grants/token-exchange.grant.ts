@@ -9,7 +9,7 @@ import { EntityLookup, PartyLookup } from '../../directory/lookups.js';
 import { AccessTokenIssuer, type AccessTokenSubject, NoLifetimeLeftError } from '../../tokens/access-token-issuer.js';
 import { TOKEN_EXCHANGE_CLIENT_ID } from '../../tokens/principal.js';
 import { RegistrantTokens } from '../../tokens/registrant-tokens.service.js';
-import type { Grant, TokenForm, TokenResponse } from './grant.js';
+import type { Grant, GrantContext, TokenForm, TokenResponse } from './grant.js';
 import { grantedScope } from './granted-scope.js';
 
 const ACCESS_TOKEN_TYPE = TOKEN_TYPE.accessToken;
@@ -54,7 +54,7 @@ export class TokenExchangeGrant implements Grant {
     private readonly issuer: AccessTokenIssuer,
   ) {}
 
-  async exchange(form: TokenForm): Promise<TokenResponse> {
+  async exchange(form: TokenForm, context: GrantContext): Promise<TokenResponse> {
     // The request's form first: cheap, and none of it is trusted yet.
     const subjectToken = this.subjectTokenOf(form);
     if (form.has('actor_token') || form.has('actor_token_type')) {
@@ -88,7 +88,7 @@ export class TokenExchangeGrant implements Grant {
       none: 'The subject holds no scope for this party',
     });
 
-    const { token, expiresIn } = this.issue(subject, {
+    const { token, expiresIn, tokenType } = this.issue(subject, {
       clientId: TOKEN_EXCHANGE_CLIENT_ID,
       eid: person.eid,
       entityId: person.id,
@@ -96,8 +96,9 @@ export class TokenExchangeGrant implements Grant {
       role: `flex_${acting.party.type}`,
       scope: granted,
       sessionId: subject.jti,
+      cnf: context.confirmation.for(undefined),
     });
-    return { access_token: token, expires_in: expiresIn, issued_token_type: issuedTokenType as TokenType, token_type: 'Bearer', scope: granted.toString() };
+    return { access_token: token, expires_in: expiresIn, issued_token_type: issuedTokenType as TokenType, token_type: tokenType, scope: granted.toString() };
   }
 
   private subjectTokenOf(form: TokenForm): string {
@@ -111,7 +112,7 @@ export class TokenExchangeGrant implements Grant {
   }
 
   /** Never beyond the subject token's exp, which may have passed while the directory was read. */
-  private issue(subject: RegistrantTokenPayload, claims: AccessTokenSubject): { token: string; expiresIn: number } {
+  private issue(subject: RegistrantTokenPayload, claims: AccessTokenSubject): ReturnType<AccessTokenIssuer['issue']> {
     try {
       return this.issuer.issue(claims, { notAfter: subject.exp });
     } catch (error) {

@@ -26,7 +26,7 @@ export type {
 
 type Body = Record<string, unknown> | undefined;
 
-async function request(method: string, path: string, init: { token?: string; json?: unknown; form?: Record<string, string> } = {}): Promise<{ status: number; body: Body; headers: Headers }> {
+export async function request(method: string, path: string, init: { token?: string; json?: unknown; form?: Record<string, string> } = {}): Promise<{ status: number; body: Body; headers: Headers }> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
   let payload: string | undefined;

@@ -4,6 +4,7 @@ import { auditView } from './audit-view.js';
 import { clientView } from './client-view.js';
 import { entityView } from './entity-view.js';
 import { assumeView, loginView, partiesView } from './login-views.js';
+import { beginLogin, carryAlert, completeLogin, endSession, forgetParty, lastParty, type LoginResult, returnedFromLogout, takeCarriedAlert } from './oauth-login.js';
 import { entitiesView } from './operator-views.js';
 import { session } from './session.js';
 import type { Messages, ViewContext } from './view-context.js';
@@ -18,6 +19,7 @@ const ROUTES: Route[] = [
   { pattern: /^#\/entities\/([1-9][0-9]{0,15})$/, needs: 'acting', view: (context, id) => entityView(context, Number(id)) },
   { pattern: /^#\/clients\/([0-9a-fA-F-]{36})$/, needs: 'acting', view: clientView },
   { pattern: /^#\/audit$/, needs: 'acting', view: auditView },
+  { pattern: /^#\/setup\/([A-Za-z0-9_-]{1,64})$/, needs: 'nothing', view: (context, code) => import('./setup-view.js').then(({ setupView }) => setupView(context, code)) },
 ];
 
 const main = document.getElementById('main') as HTMLElement;
@@ -50,11 +52,12 @@ const context: ViewContext = {
     if (error instanceof ApiError && error.sessionEnded) {
       const acting = session.acting;
       if (acting !== undefined && acting.expiresAt <= Date.now() && session.person !== undefined) {
-        // Only the token for the party has run out: her own may still be good, so she picks the party again.
-        session.acting = undefined;
-        context.navigate('#/parties', { alert: `Your time acting for ${acting.party.party_name} has ended. Choose the party again.` });
+        // Only the token has run out: her login at the issuer may still stand, which renews it without a word.
+        session.end();
+        void beginLogin({ partyId: acting.party.party_id, returnTo: location.hash });
         return;
       }
+      forgetParty();
       session.end();
       context.navigate('#/login', { alert: message });
       return;
@@ -84,26 +87,52 @@ function drawHeader(): void {
   );
 }
 
+/** Revokes her token here, then ends her login at the issuer (which revokes every token of it) and comes back. */
 async function logOut(): Promise<void> {
-  const tokens = [session.acting?.token, session.person?.token].filter((token): token is string => token !== undefined);
+  const idToken = session.person?.idToken;
+  const token = session.person?.token;
   session.end();
-  // Revoking the person's token also ends every token exchanged from it.
-  await Promise.allSettled(tokens.map((token) => api.revoke(token)));
-  context.navigate('#/login', { status: 'You have logged out.' });
+  if (token !== undefined) await Promise.allSettled([api.revoke(token)]);
+  if (idToken !== undefined && idToken !== '') endSession(idToken);
+  else context.navigate('#/login', { status: 'You have logged out.' });
+}
+
+/** Takes the tokens of a finished login: hers, and the party's when she asked to act for one. */
+async function adopt(result: LoginResult): Promise<string> {
+  session.person = { username: nameIn(result.idToken), token: result.token, idToken: result.idToken };
+  if (result.partyId !== undefined) {
+    const party = (await api.parties(result.token)).find((candidate) => candidate.party_id === result.partyId);
+    if (party === undefined) throw new Error('You may not act for this party.');
+    const scopes = result.scope.split(' ').filter((scope) => scope.includes(':'));
+    session.acting = { token: result.token, party, scopes, expiresAt: result.expiresAt };
+  }
+  return result.returnTo ?? session.home;
+}
+
+/** The name in the id_token, to show (the token itself is verified by the issuer that gave it, over TLS, moments ago). */
+function nameIn(idToken: string): string {
+  try {
+    const payload = JSON.parse(atob(idToken.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))) as { name?: unknown };
+    return typeof payload.name === 'string' ? new TextDecoder().decode(Uint8Array.from(payload.name, (c) => c.charCodeAt(0))) : 'you';
+  } catch {
+    return 'you';
+  }
 }
 
 async function render(): Promise<void> {
   const messages = carried;
   carried = {};
-  const hash = location.hash === '' || location.hash === '#' || location.hash === '#/' ? (session.person === undefined ? '#/login' : '#/parties') : location.hash;
+  // A bare visit goes to her parties: logged in already at the issuer, she is not asked anything.
+  const hash = location.hash === '' || location.hash === '#' || location.hash === '#/' ? '#/parties' : location.hash;
   const route = ROUTES.find((candidate) => candidate.pattern.test(hash));
   if (route === undefined) {
     context.navigate(session.person === undefined ? '#/login' : session.home, messages);
     return;
   }
   if (route.needs !== 'nothing' && session.person === undefined) {
-    session.afterLogin = hash;
-    context.navigate('#/login', messages);
+    // No tokens in this page (a reload, a first visit): the issuer's login session, if any, renews them without a word.
+    context.page('Logging in', h('p', {}, 'One moment…'));
+    await beginLogin({ partyId: lastParty(), returnTo: hash });
     return;
   }
   if (route.needs === 'acting' && session.acting === undefined) {
@@ -123,5 +152,36 @@ async function render(): Promise<void> {
   drawHeader();
 }
 
-window.addEventListener('hashchange', () => void render());
-void render();
+/** A load may be the issuer's answer to a login or a logout: take it before the first page. */
+async function start(): Promise<void> {
+  try {
+    if (returnedFromLogout()) {
+      carried = { status: 'You have logged out.' };
+      history.replaceState(null, '', '#/login');
+    } else {
+      const result = await completeLogin();
+      if (result !== null && 'error' in result && result.partyId !== undefined) {
+        // Refused a party, not the login: back to her parties (silently, through her login session), saying why.
+        forgetParty();
+        carryAlert('You may not act for this party.');
+        await beginLogin({ returnTo: '#/parties' });
+        return;
+      }
+      if (result !== null && 'error' in result) {
+        carried = { alert: result.error };
+        history.replaceState(null, '', '#/login');
+      } else if (result !== null) {
+        history.replaceState(null, '', await adopt(result));
+        const alert = takeCarriedAlert();
+        if (alert !== undefined) carried = { alert };
+      }
+    }
+  } catch (error) {
+    carried = { alert: error instanceof Error ? error.message : 'The login did not succeed.' };
+    history.replaceState(null, '', '#/login');
+  }
+  window.addEventListener('hashchange', () => void render());
+  await render();
+}
+
+void start();

@@ -1,3 +1,4 @@
+import { PORTAL_CLIENT_ID } from '../../contract/urns.js';
 import { api, type AuditEvent, type Page } from './api.js';
 import type { ViewContext } from './view-context.js';
 import { h, table } from './dom.js';
@@ -20,7 +21,7 @@ export async function auditView(context: ViewContext): Promise<void> {
         `${event.target.type} ${event.target.id}`,
         `#${event.actor.entity_id}`,
         event.actor.party_id === null ? '' : `#${event.actor.party_id}`,
-        event.actor.client_id ?? 'a person (token exchange)',
+        event.actor.client_id === PORTAL_CLIENT_ID ? 'the portal' : event.actor.client_id ?? 'a person (token exchange)',
       ]),
     ),
   );

@@ -63,6 +63,8 @@ export async function clientView(context: ViewContext, clientId: string): Promis
       h('dt', {}, 'Scopes'), h('dd', {}, client.scopes.join(' ')),
       h('dt', {}, 'Grants'), h('dd', {}, client.grant_types.join(', ')),
       h('dt', {}, 'Authenticates with'), h('dd', {}, client.token_endpoint_auth_method),
+      client.tls_client_auth_subject_dn === null ? null : [h('dt', {}, 'Certificate subject'), h('dd', {}, h('code', {}, client.tls_client_auth_subject_dn))],
+      h('dt', {}, 'Tokens bound to'), h('dd', {}, client.dpop_bound_access_tokens ? 'A DPoP key' : client.tls_client_certificate_bound_access_tokens ? 'Its TLS certificate' : 'Nothing (bearer tokens)'),
       h('dt', {}, 'Status'), h('dd', { 'data-testid': 'client-status' }, client.active ? 'Active' : 'Inactive'),
       h('dt', {}, 'Created'), h('dd', {}, client.recorded_at),
     ),

@@ -84,6 +84,18 @@ function createClientForm(context: ViewContext, entity: Entity, parties: readonl
     h('option', { value: 'private_key_jwt' }, 'Its key: it signs (private_key_jwt)'),
     h('option', { value: 'client_secret_basic' }, 'A client secret, in the Authorization header (client_secret_basic)'),
     h('option', { value: 'client_secret_post' }, 'A client secret, in the form (client_secret_post)'),
+    h('option', { value: 'tls_client_auth' }, 'Its TLS certificate from a trusted CA, by subject (tls_client_auth)'),
+    h('option', { value: 'self_signed_tls_client_auth' }, 'Its self-signed TLS certificate: the certificate\'s key is its key (self_signed_tls_client_auth)'),
+  );
+  const subjectDn = h('input', { name: 'tls_client_auth_subject_dn', maxlength: 1024, autocomplete: 'off', placeholder: 'CN=pc1,O=Testkraft AS,C=NO' });
+  const subjectField = field('Certificate subject', subjectDn, 'As openssl x509 -noout -subject -nameopt RFC2253 prints it.');
+  subjectField.hidden = true;
+  const binding = h(
+    'select',
+    { name: 'binding' },
+    h('option', { value: '' }, 'Bearer tokens: whoever holds one may use it'),
+    h('option', { value: 'dpop_bound_access_tokens' }, 'Bound to a key it proves with each request (DPoP)'),
+    h('option', { value: 'tls_client_certificate_bound_access_tokens' }, 'Bound to its TLS certificate (mutual TLS)'),
   );
   const grants = h(
     'fieldset',
@@ -97,7 +109,8 @@ function createClientForm(context: ViewContext, entity: Entity, parties: readonl
   // The key is asked for only when the client will sign.
   const showKey = () => {
     const chosen = formValues(form).get('grant_types') ?? [];
-    key.element.hidden = method.value !== 'private_key_jwt' && !chosen.includes(GRANT_TYPE.jwtBearer);
+    key.element.hidden = method.value !== 'private_key_jwt' && method.value !== 'self_signed_tls_client_auth' && !chosen.includes(GRANT_TYPE.jwtBearer);
+    subjectField.hidden = method.value !== 'tls_client_auth';
   };
   const submit = h('button', { type: 'submit' }, 'Create client');
   const form: HTMLFormElement = h(
@@ -123,6 +136,8 @@ function createClientForm(context: ViewContext, entity: Entity, parties: readonl
             scopes: chosen,
             ...(partyId === '' ? {} : { party_id: Number(partyId) }),
             token_endpoint_auth_method: method.value,
+            ...(subjectField.hidden ? {} : { tls_client_auth_subject_dn: subjectDn.value }),
+            ...(binding.value === '' ? {} : { [binding.value]: true }),
             grant_types: values.get('grant_types') ?? [],
             ...(publicKey === undefined ? {} : { public_key: publicKey }),
           });
@@ -154,6 +169,8 @@ function createClientForm(context: ViewContext, entity: Entity, parties: readonl
     field('Fixed party', party, 'A client fixed to a party acts for it only; otherwise each assertion names the party in sub.'),
     scopes,
     field('Authenticates with', method),
+    subjectField,
+    field('Its tokens', binding, 'A bound token is of no use to anyone who steals it.'),
     grants,
     key.element,
     submit,

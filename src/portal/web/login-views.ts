@@ -1,42 +1,20 @@
 import { api, type ActingParty } from './api.js';
+import { beginLogin } from './oauth-login.js';
 import type { ViewContext } from './view-context.js';
-import { field, formValues, h } from './dom.js';
+import { h } from './dom.js';
 import { session } from './session.js';
 
+/** Logging in happens at the issuer: this page only offers the way there (and says why she is here). */
 export function loginView(context: ViewContext): void {
   session.end();
-  const username = h('input', { name: 'username', type: 'email', autocomplete: 'username', required: true, maxlength: 254 });
-  const password = h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true, maxlength: 1024 });
-  const submit = h('button', { type: 'submit' }, 'Log in');
-  const form = h(
-    'form',
-    {
-      class: 'card',
-      method: 'post', // never a GET with the password in the URL, should the script not run (the CSP's form-action stops it too)
-      onsubmit: async (event: Event) => {
-        event.preventDefault();
-        submit.disabled = true;
-        try {
-          const values = formValues(form);
-          const login = await api.login(values.get('username')![0], values.get('password')![0]);
-          session.person = { username: values.get('username')![0], token: login.token };
-          const next = session.afterLogin ?? '#/parties';
-          session.afterLogin = undefined;
-          context.navigate(next);
-        } catch (error) {
-          password.value = '';
-          context.fail(error);
-          password.focus();
-        } finally {
-          submit.disabled = false;
-        }
-      },
-    },
-    field('Username (e-mail)', username),
-    field('Password', password),
-    submit,
-  );
-  context.page('Log in', h('p', {}, 'Log in with the username and password you got from the operator.'), form);
+  const go = h('button', { type: 'button', onclick: () => void beginLogin({ returnTo: takeAfterLogin() }) }, 'Log in');
+  context.page('Log in', h('p', {}, 'You log in on the issuer\'s own page, with the e-mail and password you got from the operator; this portal never sees your password.'), go);
+}
+
+function takeAfterLogin(): string | undefined {
+  const next = session.afterLogin;
+  session.afterLogin = undefined;
+  return next;
 }
 
 function describe(party: ActingParty): string {
@@ -65,21 +43,8 @@ export async function partiesView(context: ViewContext): Promise<void> {
   );
 }
 
-/** Exchanges her token for one acting for the party, then shows that party's home. */
+/** Acting for a party is a new authorization at the issuer, for that party; with her login session standing it asks nothing. */
 export async function assumeView(context: ViewContext, partyId: string): Promise<void> {
-  const person = session.person!;
-  try {
-    const [exchanged, parties] = await Promise.all([api.assume(person.token, Number(partyId)), api.parties(person.token)]);
-    const party = parties.find((candidate) => candidate.party_id === Number(partyId));
-    if (party === undefined) throw new Error('You may not act for this party.');
-    session.acting = { token: exchanged.token, party, scopes: exchanged.scope.split(' ').filter((scope) => scope !== ''), expiresAt: Date.now() + exchanged.expiresIn * 1000 };
-    const next = session.afterLogin ?? session.home;
-    session.afterLogin = undefined;
-    history.replaceState(null, '', next);
-    context.navigate(next);
-  } catch (error) {
-    history.replaceState(null, '', '#/parties');
-    await partiesView(context);
-    context.fail(error);
-  }
+  context.page('Switching party', h('p', {}, 'One moment…'));
+  await beginLogin({ partyId: Number(partyId), returnTo: takeAfterLogin() });
 }

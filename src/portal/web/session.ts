@@ -1,12 +1,17 @@
 import type { ActingParty } from './api.js';
 
 /**
- * Who is logged in and for whom she acts. Held in this module's memory only:
- * never in storage or cookies, so a reload or a closed tab ends the session.
+ * Who is logged in and for whom she acts. Tokens are held in this module's
+ * memory only, never in storage or cookies: a reload renews them through the
+ * issuer's login session (its own HttpOnly cookie), not from here.
  */
 export interface PersonSession {
+  /** Her name, to show. */
   readonly username: string;
+  /** Her current access token (acting for her party, once she chose one). */
   readonly token: string;
+  /** The id_token of her login, for logging out at the issuer. */
+  readonly idToken?: string;
 }
 
 export interface ActingSession {
