@@ -161,6 +161,13 @@ export class Grants {
     return grants.length;
   }
 
+  /** Ends every grant a person gave a client (her consent withdrawn). */
+  async endForClient(entityId: number, clientId: string): Promise<number> {
+    const grants: { id: string }[] = await this.dataSource.query('SELECT id FROM grants WHERE entity_id = $1 AND client_id = $2 AND revoked_at IS NULL', [entityId, clientId]);
+    for (const grant of grants) await this.end(grant.id, entityId);
+    return grants.length;
+  }
+
   async find(id: string, manager: EntityManager = this.dataSource.manager): Promise<Grant | null> {
     const [row]: Grant[] = await manager.query(`SELECT ${GRANT_COLUMNS} FROM grants g WHERE g.id = $1`, [id]);
     return row ?? null;

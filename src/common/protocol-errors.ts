@@ -76,6 +76,11 @@ export class BearerTokenError extends Error {
     return new BearerTokenError(401, code, description, undefined, dpopAlgs, dpopNonce);
   }
 
+  /** 403 for a token that may not do this whatever its scope (another application's token at a person's own settings). */
+  static notForThisToken(description: string): BearerTokenError {
+    return new BearerTokenError(403, 'insufficient_scope', description);
+  }
+
   static insufficientScope(scope: string, dpopAlgs?: readonly string[]): BearerTokenError {
     return new BearerTokenError(403, 'insufficient_scope', `The access token's scope does not cover ${scope}`, scope, dpopAlgs);
   }

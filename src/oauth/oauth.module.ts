@@ -6,6 +6,7 @@ import { TokensModule } from '../tokens/tokens.module.js';
 import { ClientAuthThrottle } from './client-authentication/client-auth-throttle.js';
 import { ClientAuthenticator } from './client-authentication/client-authenticator.service.js';
 import { ClientTokens } from './client-tokens.service.js';
+import { ConsentsController } from './consents.controller.js';
 import { ActingPartiesController } from './acting-parties.controller.js';
 import { ActingPartiesService } from './acting-parties.service.js';
 import { DiscoveryController } from './discovery.controller.js';
@@ -33,7 +34,7 @@ export const OAUTH_TABLES = [UsedAssertionRecord];
 /** The token endpoint and its grants, userinfo, the parties a bearer may act for, introspection, revocation and discovery. */
 @Module({
   imports: [DirectoryModule, TokensModule, RegistrantModule, ReplayModule, AuthorizationModule],
-  controllers: [TokenController, PushedAuthorizationController, UserinfoController, ActingPartiesController, DiscoveryController, IntrospectionController, RevocationController],
+  controllers: [TokenController, PushedAuthorizationController, ConsentsController, UserinfoController, ActingPartiesController, DiscoveryController, IntrospectionController, RevocationController],
   exports: [ClientAuthenticator, ClientTokens],
   providers: [...GRANT_PROVIDERS, GrantRegistry, GrantTokens, PushedAuthorizationService, TokenEndpointService, IntrospectionCallerGuard, ClientAuthenticator, ClientAuthThrottle, ClientTokens, PartyResolver, UserinfoService, ActingPartiesService, IntrospectionService, RevocationService, SenderConfirmations],
 })

@@ -194,4 +194,23 @@ describe('code flow: refresh tokens, parties, forms and logout', () => {
     expect(done.html).toContain('You are logged out here.');
     expect(await userinfoStatus(tokens.access_token)).toBe(401);
   });
+
+  it('lists her consents to her own login only, and withdrawing one asks again and ends what she gave the client', async () => {
+    const browser = new FormBrowser(app, '203.0.113.90');
+    const tokens = await flow.tokens(browser);
+    const registrant = await app.fetch('/api/v1/registrant/auth/token', { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.91' }, body: JSON.stringify({ username: 'kari@rotor.test', password: PASSWORD }) });
+    const own = ((await registrant.json()) as { access_token: string }).access_token;
+    const listed = await app.api('GET', '/auth/consents', own);
+    expect(listed.body.consents).toEqual([expect.objectContaining({ client_id: flow.client.id, scope: expect.stringContaining('openid') })]);
+    // The application's own token may not read or withdraw what she allowed.
+    expect((await app.api('GET', '/auth/consents', tokens.access_token)).status).toBe(403);
+    expect((await app.api('DELETE', `/auth/consents/${flow.client.id}`, tokens.access_token)).status).toBe(403);
+    expect((await app.api('DELETE', `/auth/consents/${flow.client.id}`, own)).status).toBe(204);
+    expect((await app.api('GET', '/auth/consents', own)).body.consents).toEqual([]);
+    expect(await userinfoStatus(tokens.access_token)).toBe(401);
+    expect(await refresh(tokens.refresh_token)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    // Her login session stands, but the application must ask again.
+    const again = await browser.follow(await browser.get(flow.request(pkce().challenge)));
+    expect(again.html).toContain('Allow Rotor App?');
+  });
 });
