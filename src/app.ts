@@ -36,7 +36,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, extraMod
         else socket.destroy();
       },
       // TLS_CERT_FILE: HTTPS on PORT, asking for (not requiring) client certificates when TLS_CLIENT_CA_FILE is set.
-      ...httpsOptions(config.tls),
+      ...httpsOptions(config.tls, config.eidTrustedCas.map((ca) => ca.toString())),
     }),
     { bufferLogs: true, abortOnError: false },
   );

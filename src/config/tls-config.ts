@@ -68,9 +68,11 @@ export function acceptsClientCertificates(tls: TlsConfig): boolean {
  * handshake lets any through; client authentication and token binding
  * decide what one is worth), so one listener serves clients with and without.
  */
-export function httpsOptions(tls: TlsConfig): { https: ServerOptions } | Record<string, never> {
+export function httpsOptions(tls: TlsConfig, eidCaPems: readonly string[] = []): { https: ServerOptions } | Record<string, never> {
   if (tls.listener === undefined) return {};
-  const asksForCertificates = tls.clientCaPem !== undefined;
+  // eID CAs are named in the certificate request too: a browser offers only certificates of the CAs named (an ID card's, at the login page).
+  const cas = [...(tls.clientCaPem === undefined ? [] : [tls.clientCaPem]), ...eidCaPems];
+  const asksForCertificates = cas.length > 0;
   return {
     https: {
       cert: tls.listener.cert,
@@ -78,7 +80,7 @@ export function httpsOptions(tls: TlsConfig): { https: ServerOptions } | Record<
       minVersion: 'TLSv1.2',
       ciphers: CIPHERS,
       honorCipherOrder: true,
-      ...(asksForCertificates ? { ca: tls.clientCaPem, requestCert: true, rejectUnauthorized: false } : {}),
+      ...(asksForCertificates ? { ca: cas.join('\n'), requestCert: true, rejectUnauthorized: false } : {}),
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { X509Certificate } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AuthorizationRequests, type StoredAuthorizationRequest } from '../authorization/authorization-requests.service.js';
 import { Consents } from '../authorization/consents.service.js';
@@ -10,6 +11,7 @@ import { PasswordCheck } from '../registrant/password-check.service.js';
 import { AuthorizationFlow } from './authorization-flow.service.js';
 import { setCookie, SESSION_COOKIE } from './cookies.js';
 import { type FlowOutcome, page } from './flow-outcome.js';
+import { ID_CARD_AMR, IdCardLogin } from './id-card-login.service.js';
 import { consentPage, loginPage, messagePage, type Page } from './pages.js';
 import { scopeWords } from './scope-words.js';
 
@@ -36,6 +38,7 @@ export class LoginSteps {
     private readonly passwords: PasswordCheck,
     private readonly entities: EntityLookup,
     private readonly parties: PartyLookup,
+    private readonly idCard: IdCardLogin,
   ) {}
 
   async showLogin(handle: string | undefined, browser: string | undefined): Promise<FlowOutcome> {
@@ -44,12 +47,17 @@ export class LoginSteps {
     return page(await this.login(request, handle!, {}));
   }
 
-  async submitLogin(form: PostedForm, browser: string | undefined, address: string): Promise<FlowOutcome> {
+  async submitLogin(form: PostedForm, browser: string | undefined, address: string, certificate?: X509Certificate): Promise<FlowOutcome> {
     const handle = form('request');
     const request = await this.request(handle, browser);
     if (request === null) return page(messagePage('Login expired', EXPIRED, 400));
     if (!(await this.requests.useFormToken(request.id, form('form_token')))) return page(await this.login(request, handle!, { problem: RESENT }, 400));
     if (form('action') === 'cancel') return this.flow.fail(request, 'access_denied', 'The person cancelled the login');
+    if (form('action') === 'id-card') {
+      const found = await this.idCard.person(certificate);
+      if ('problem' in found) return page(await this.login(request, handle!, { problem: found.problem }, 401));
+      return this.loggedIn(request, handle!, found.entityId, ID_CARD_AMR);
+    }
     const username = form('username') ?? '';
     const password = form('password') ?? '';
     if (username === '' || password === '' || username.length > 254 || password.length > MAX_PASSWORD_LENGTH) {
@@ -64,9 +72,14 @@ export class LoginSteps {
       return page(await this.login(request, handle!, { username, problem: `Too many failed attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` }, 429));
     }
     if (person === null) return page(await this.login(request, handle!, { username, problem: 'The e-mail or password is wrong.' }, 401));
-    const { session, cookie } = await this.sessions.start(person.id, ['pwd']);
-    await this.requests.attachLogin(request.id, person.id, session.id);
-    const outcome = await this.flow.afterLogin((await this.requests.find(request.id))!, handle!);
+    return this.loggedIn(request, handle!, person.id, ['pwd']);
+  }
+
+  /** She proved who she is (`amr` says how): her login session starts, and the request carries on. */
+  private async loggedIn(request: StoredAuthorizationRequest, handle: string, entityId: number, amr: readonly string[]): Promise<FlowOutcome> {
+    const { session, cookie } = await this.sessions.start(entityId, amr);
+    await this.requests.attachLogin(request.id, entityId, session.id);
+    const outcome = await this.flow.afterLogin((await this.requests.find(request.id))!, handle);
     return { ...outcome, cookies: [setCookie(SESSION_COOKIE, cookie, this.sessions.ttlSeconds, this.flow.secureCookies), ...(outcome.cookies ?? [])] };
   }
 
@@ -103,7 +116,7 @@ export class LoginSteps {
 
   private async login(request: StoredAuthorizationRequest, handle: string, input: { username?: string; problem?: string }, status = 200) {
     const credentials = await this.flow.client(request.clientId);
-    return withTarget(loginPage({ clientName: credentials?.client.name ?? 'An application', handle, formToken: await this.requests.newFormToken(request.id), ...input }, status), request);
+    return withTarget(loginPage({ clientName: credentials?.client.name ?? 'An application', handle, formToken: await this.requests.newFormToken(request.id), idCard: this.idCard.offered, ...input }, status), request);
   }
 
   private async consent(request: StoredAuthorizationRequest, handle: string, problem?: string, status = 200) {

@@ -1,7 +1,8 @@
-import { Controller, Get, Headers, Ip, Post, Query, Body, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Ip, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthorizationRequestError } from '../authorization/authorization-parameters.js';
+import { presentedCertificate } from '../tokens/sender-constraint/presented-certificate.js';
 import { AuthorizationFlow } from './authorization-flow.service.js';
 import { readCookies } from './cookies.js';
 import { EndSession } from './end-session.service.js';
@@ -44,8 +45,8 @@ export class LoginController {
 
   @Post('login')
   @ApiOperation({ summary: 'The login form: username, password, its single-use form token; throttled as the registrant login' })
-  async submitLogin(@Body() body: unknown, @Headers('cookie') cookie: string | undefined, @Ip() address: string, @Res() reply: FastifyReply): Promise<void> {
-    send(reply, await this.steps.submitLogin(single(body, false), readCookies(cookie).browser, address));
+  async submitLogin(@Body() body: unknown, @Headers('cookie') cookie: string | undefined, @Ip() address: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    send(reply, await this.steps.submitLogin(single(body, false), readCookies(cookie).browser, address, presentedCertificate(request)?.certificate));
   }
 
   @Get('consent')

@@ -5,6 +5,7 @@ import { RegistrantModule } from '../registrant/registrant.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { AuthorizationFlow } from './authorization-flow.service.js';
 import { EndSession } from './end-session.service.js';
+import { IdCardLogin } from './id-card-login.service.js';
 import { LoginController } from './login.controller.js';
 import { LoginSteps } from './login-steps.service.js';
 import { PortalClient } from './portal-client.service.js';
@@ -13,6 +14,6 @@ import { PortalClient } from './portal-client.service.js';
 @Module({
   imports: [DirectoryModule, TokensModule, RegistrantModule, AuthorizationModule],
   controllers: [LoginController],
-  providers: [AuthorizationFlow, LoginSteps, EndSession, PortalClient],
+  providers: [AuthorizationFlow, LoginSteps, EndSession, PortalClient, IdCardLogin],
 })
 export class LoginModule {}

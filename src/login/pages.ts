@@ -49,6 +49,8 @@ export interface LoginPageInput {
   readonly formToken: string;
   readonly username?: string;
   readonly problem?: string;
+  /** Offer the ID card (the browser then asks for its certificate and PIN). */
+  readonly idCard?: boolean;
 }
 
 export function loginPage(input: LoginPageInput, status = 200): Page {
@@ -69,7 +71,9 @@ ${hidden('form_token', input.formToken)}
 <button type="submit" name="action" value="login">Log in</button>
 <button type="submit" name="action" value="cancel" class="secondary" formnovalidate>Cancel</button>
 </div>
-</form>`),
+${input.idCard === true ? `<p class="or">or</p>
+<div class="actions"><button type="submit" name="action" value="id-card" formnovalidate>Log in with ID card</button></div>
+` : ''}</form>`),
   };
 }
 
@@ -148,4 +152,5 @@ button.secondary { background: transparent; }
 :focus-visible { outline: 3px solid #1a73e8; outline-offset: 2px; }
 .error { border-left: 4px solid #c5221f; padding: .5rem .75rem; background: color-mix(in srgb, #c5221f 12%, transparent); }
 .who { color: GrayText; }
+.or { margin: 1.25rem 0 0; color: GrayText; }
 `;

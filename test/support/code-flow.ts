@@ -33,7 +33,12 @@ export interface Answer {
 export class FormBrowser {
   readonly cookies = new Map<string, string>();
 
-  constructor(private readonly app: TestApp, readonly address = '203.0.113.10') {}
+  constructor(
+    private readonly app: TestApp,
+    readonly address = '203.0.113.10',
+    /** How requests travel: by default plain fetch to the app (a TLS test passes one that presents a client certificate). */
+    private readonly transport: (path: string, init: RequestInit) => Promise<Response> = (path, init) => app.fetch(path, { ...init, redirect: 'manual' }),
+  ) {}
 
   get(path: string): Promise<Answer> {
     return this.send(path, { method: 'GET' });
@@ -53,7 +58,7 @@ export class FormBrowser {
   private async send(path: string, init: RequestInit): Promise<Answer> {
     const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
     const headers = { ...(init.headers as Record<string, string> | undefined), 'x-forwarded-for': this.address, ...(cookie === '' ? {} : { cookie }) };
-    const response = await this.app.fetch(path, { ...init, headers, redirect: 'manual' });
+    const response = await this.transport(path, { ...init, headers });
     for (const line of response.headers.getSetCookie()) {
       const [pair, ...attributes] = line.split(';');
       const [name, value] = pair.split('=');

@@ -10,6 +10,8 @@ const DAY = 86_400_000;
 export interface TestCa {
   readonly pem: string;
   issue(subject: EidSubject, validity?: { notBefore?: Date; notAfter?: Date }): Promise<string>;
+  /** The certificate and its private key (PEM), as a card presents them in a TLS handshake. */
+  issueWithKey(subject: EidSubject, validity?: { notBefore?: Date; notAfter?: Date }): Promise<{ cert: string; key: string }>;
 }
 
 export interface EidSubject {
@@ -32,9 +34,12 @@ export async function createTestCa(name = 'Test eID CA'): Promise<TestCa> {
     extensions: [new x509.BasicConstraintsExtension(true, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true)],
   });
   let serial = 1;
-  return {
+  const made: TestCa = {
     pem: ca.toString('pem'),
     async issue(subject, validity = {}) {
+      return (await made.issueWithKey(subject, validity)).cert;
+    },
+    async issueWithKey(subject, validity = {}) {
       const holder = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
       const name = new x509.Name([
         { '2.5.4.6': [{ printableString: subject.country ?? 'EE' }] },
@@ -54,7 +59,9 @@ export async function createTestCa(name = 'Test eID CA'): Promise<TestCa> {
         signingAlgorithm: ALGORITHM,
         extensions: [new x509.BasicConstraintsExtension(false, undefined, true)],
       });
-      return certificate.toString('pem');
+      const key = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', holder.privateKey)).toString('base64');
+      return { cert: certificate.toString('pem'), key: `-----BEGIN PRIVATE KEY-----\n${key.match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n` };
     },
   };
+  return made;
 }

@@ -89,8 +89,11 @@ export class TestApp {
     }
   }
 
+  /** How fetch reaches the app: global fetch, or (set by a TLS test) one that trusts the test's server CA. */
+  transport: (url: string, init: RequestInit) => Promise<Response> = (url, init) => fetch(url, init);
+
   fetch(path: string, init: RequestInit = {}): Promise<Response> {
-    return fetch(`${this.baseUrl}${path}`, init);
+    return this.transport(`${this.baseUrl}${path}`, init);
   }
 
   /** POST /auth/token with a form body. */
