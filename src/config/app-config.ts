@@ -3,8 +3,8 @@ import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { MIN_SECRET_BYTES } from '../crypto/aes-token-codec.js';
-import { parsePublicKey, type RegisteredPublicKey } from '../crypto/public-key.js';
-import { isUuid } from '../model/business-id.js';
+import type { RegisteredPublicKey } from '../crypto/public-key.js';
+import { parseBootstrap } from './bootstrap-config.js';
 import { type CodeFlowConfig, parseCodeFlowConfig } from './code-flow-config.js';
 import { parseTlsConfig, type TlsConfig } from './tls-config.js';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
@@ -238,30 +238,6 @@ function parseSigningKeys(raw: string | undefined, problems: string[]): AppConfi
   } catch {
     // Never echo the value: it holds private keys.
     problems.push('SIGNING_KEYS must be a JSON Web Key Set ({"keys":[...]}) or a JSON array of private JWKs');
-    return undefined;
-  }
-}
-
-function parseBootstrap(
-  env: NodeJS.ProcessEnv,
-  value: (name: string) => string | undefined,
-  problems: string[],
-): AppConfig['bootstrapOperator'] {
-  const clientId = value('BOOTSTRAP_OPERATOR_CLIENT_ID');
-  const publicKey = env.BOOTSTRAP_OPERATOR_PUBLIC_KEY?.trim() || undefined;
-  if (clientId === undefined && publicKey === undefined) return undefined;
-  if (clientId === undefined || publicKey === undefined) {
-    problems.push('BOOTSTRAP_OPERATOR_CLIENT_ID and BOOTSTRAP_OPERATOR_PUBLIC_KEY must be set together');
-    return undefined;
-  }
-  if (!isUuid(clientId)) {
-    problems.push(`BOOTSTRAP_OPERATOR_CLIENT_ID must be a UUID (got "${clientId}")`);
-    return undefined;
-  }
-  try {
-    return { clientId: clientId.toLowerCase(), publicKey: parsePublicKey(publicKey), name: value('BOOTSTRAP_OPERATOR_NAME') ?? 'FIS Operator' };
-  } catch (error) {
-    problems.push(`BOOTSTRAP_OPERATOR_PUBLIC_KEY is not an acceptable public key: ${(error as Error).message}`);
     return undefined;
   }
 }

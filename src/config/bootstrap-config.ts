@@ -1,0 +1,28 @@
+import { parsePublicKey } from '../crypto/public-key.js';
+import { isUuid } from '../model/business-id.js';
+import type { AppConfig } from './app-config.js';
+
+/** BOOTSTRAP_OPERATOR_*: both or neither; the client id a UUID, the key one we accept. */
+export function parseBootstrap(
+  env: NodeJS.ProcessEnv,
+  value: (name: string) => string | undefined,
+  problems: string[],
+): AppConfig['bootstrapOperator'] {
+  const clientId = value('BOOTSTRAP_OPERATOR_CLIENT_ID');
+  const publicKey = env.BOOTSTRAP_OPERATOR_PUBLIC_KEY?.trim() || undefined;
+  if (clientId === undefined && publicKey === undefined) return undefined;
+  if (clientId === undefined || publicKey === undefined) {
+    problems.push('BOOTSTRAP_OPERATOR_CLIENT_ID and BOOTSTRAP_OPERATOR_PUBLIC_KEY must be set together');
+    return undefined;
+  }
+  if (!isUuid(clientId)) {
+    problems.push(`BOOTSTRAP_OPERATOR_CLIENT_ID must be a UUID (got "${clientId}")`);
+    return undefined;
+  }
+  try {
+    return { clientId: clientId.toLowerCase(), publicKey: parsePublicKey(publicKey), name: value('BOOTSTRAP_OPERATOR_NAME') ?? 'FIS Operator' };
+  } catch (error) {
+    problems.push(`BOOTSTRAP_OPERATOR_PUBLIC_KEY is not an acceptable public key: ${(error as Error).message}`);
+    return undefined;
+  }
+}
