@@ -76,8 +76,10 @@ function toProtocolError(exception: unknown, format: ErrorFormat, logger: Logger
 }
 
 /** Postgres: 22021 character_not_in_repertoire (NUL in text), 22P05 untranslatable_character. */
+/** Postgres refused the text (a NUL, bytes that are no UTF-8): through TypeORM (driverError) or a pool of our own (pg's error itself). */
 function isUnstorableText(exception: unknown): boolean {
-  const code = (exception as { driverError?: { code?: unknown } } | null)?.driverError?.code;
+  const error = exception as { code?: unknown; driverError?: { code?: unknown } } | null;
+  const code = error?.driverError?.code ?? error?.code;
   return code === '22021' || code === '22P05';
 }
 

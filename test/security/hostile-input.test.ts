@@ -291,4 +291,42 @@ describe('hostile input', () => {
       expect(await response.json()).toEqual({ errors: [{ base: [expect.stringMatching(/too large/)] }] });
     });
   });
+
+  describe('the authorization endpoint and its pages', () => {
+    const payloads = ["' OR '1'='1' --", '<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', '\u0000', '%00', '%FF%FE', 'a'.repeat(5000), 'javascript:alert(1)', '//evil.example/'];
+    /** Never a server error, never a stack, never a redirect off the issuer for a client it does not know, and never our page with markup from the input. */
+    async function probe(path: string, init: RequestInit = {}): Promise<number> {
+      const response = await app.fetch(path, { ...init, redirect: 'manual' });
+      const text = await response.text();
+      expectSafe(response.status, text, secrets);
+      expect(text).not.toContain('<script>alert');
+      expect(text).not.toContain('<img src=x');
+      const location = response.headers.get('location');
+      if (location !== null) expect(location.startsWith('/') && !location.startsWith('//')).toBe(true);
+      return response.status;
+    }
+
+    it.each(payloads.map((payload) => [payload.length > 40 ? `${payload.length} characters` : JSON.stringify(payload), payload]))('answers %s in every authorization parameter, and every page form field, in words', async (_name, payload) => {
+      for (const name of ['client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'prompt', 'max_age', 'request_uri', 'response_mode']) {
+        const query = new URLSearchParams({ client_id: client.clientId, response_type: 'code', redirect_uri: 'https://app.example/cb', [name]: payload });
+        expect(await probe(`/auth/authorize?${query}`)).toBeLessThan(500);
+        expect(await probe('/auth/authorize', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: query.toString() })).toBeLessThan(500);
+      }
+      for (const page of ['login', 'consent', 'logout']) {
+        const form = new URLSearchParams({ request: payload, form_token: payload, username: payload, password: payload, action: payload, party_id: payload, id_token_hint: payload, post_logout_redirect_uri: payload });
+        expect(await probe(`/auth/authorize/${page}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `ti_browser=${encodeURIComponent(payload)}; ti_session=${encodeURIComponent(payload)}` }, body: form.toString() })).toBeLessThan(500);
+        expect(await probe(`/auth/authorize/${page}?request=${encodeURIComponent(payload)}&id_token_hint=${encodeURIComponent(payload)}`)).toBeLessThan(500);
+      }
+      const par = new URLSearchParams({ client_id: payload, response_type: payload, redirect_uri: payload, code_challenge: payload, scope: payload });
+      expect(await probe('/auth/par', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: par.toString() })).toBeLessThan(500);
+    });
+
+    it('answers bodies that are no form, and raw bytes that are no UTF-8, at the pages', async () => {
+      for (const [contentType, body] of [['application/json', '{"request":1}'], ['application/x-www-form-urlencoded', '%FF%FE=%C0%AF'], ['text/plain', 'x'], ['application/x-www-form-urlencoded', 'a=1&a=2&a=3']] as const) {
+        for (const path of ['/auth/authorize', '/auth/authorize/login', '/auth/authorize/consent', '/auth/authorize/logout', '/auth/par']) {
+          expect(await probe(path, { method: 'POST', headers: { 'content-type': contentType }, body })).toBeLessThan(500);
+        }
+      }
+    });
+  });
 });
