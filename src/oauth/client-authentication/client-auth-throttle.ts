@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
+import { isUuid } from '../../model/business-id.js';
 import { LoginThrottle, type ThrottleKey } from '../../registrant/login-throttle.service.js';
 
 /** A lock is looked up again after this long: another replica's lock is seen within it. */
@@ -27,7 +28,8 @@ export class ClientAuthThrottle {
   keysFor(clientId: string, address: string): ThrottleKey[] {
     const { maxFailures, addressMaxFailures } = this.config.loginThrottle;
     return [
-      { key: `client:${clientId.slice(0, 255).toLowerCase()}|${address}`, limit: maxFailures },
+      // Ids that are no client id share one key: junk (a NUL, 60 kB) never reaches the store as a key of its own.
+      { key: `client:${isUuid(clientId) ? clientId.toLowerCase() : '(no client id)'}|${address}`, limit: maxFailures },
       { key: `client-addr:${address}`, limit: addressMaxFailures },
     ];
   }
