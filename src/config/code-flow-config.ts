@@ -8,6 +8,8 @@ export interface CodeFlowConfig {
   readonly refreshTokenIdleTtlSeconds: number;
   /** The login session at the issuer (its cookie) lasts this long from the password (LOGIN_SESSION_TTL). */
   readonly loginSessionTtlSeconds: number;
+  /** New authorization requests one address (or, at PAR, one client) may make per minute, per process (AUTHORIZATION_REQUESTS_PER_MINUTE). */
+  readonly requestsPerMinute: number;
 }
 
 type Integer = (name: string, fallback: number, min: number, max: number) => number;
@@ -23,6 +25,7 @@ export function parseCodeFlowConfig(integer: Integer, accessTokenTtlSeconds: num
     refreshTokenTtlSeconds: integer('REFRESH_TOKEN_TTL', 30 * 86400, 60, 366 * 86400),
     refreshTokenIdleTtlSeconds: integer('REFRESH_TOKEN_IDLE_TTL', 7 * 86400, 60, 366 * 86400),
     loginSessionTtlSeconds: integer('LOGIN_SESSION_TTL', 10 * 3600, 60, 30 * 86400),
+    requestsPerMinute: integer('AUTHORIZATION_REQUESTS_PER_MINUTE', 300, 1, 1_000_000),
   };
   if (config.accessTokenTtlSeconds > accessTokenTtlSeconds) problems.push('CODE_FLOW_ACCESS_TOKEN_TTL must not exceed ACCESS_TOKEN_TTL');
   if (config.refreshTokenIdleTtlSeconds > config.refreshTokenTtlSeconds) problems.push('REFRESH_TOKEN_IDLE_TTL must not exceed REFRESH_TOKEN_TTL');

@@ -5,6 +5,7 @@ import { Consents } from '../authorization/consents.service.js';
 import { Grants } from '../authorization/grants.service.js';
 import { LoginSessions } from '../authorization/login-sessions.service.js';
 import type { AppConfig } from '../config/app-config.js';
+import { RateWindow } from '../common/rate-window.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { PORTAL_CLIENT_ID } from '../contract/urns.js';
 import { type ClientCredentials, ClientLookup, EntityLookup, PartyLookup } from '../directory/lookups.js';
@@ -28,6 +29,13 @@ const EXPIRED = 'This login has expired, was finished already, or was started in
  */
 @Injectable()
 export class AuthorizationFlow {
+  /**
+   * Each request stores a row before anyone has logged in: an address may
+   * start AUTHORIZATION_REQUESTS_PER_MINUTE a minute (per process), so that
+   * no one can fill the table.
+   */
+  private readonly perAddress: RateWindow;
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clients: ClientLookup,
@@ -38,14 +46,18 @@ export class AuthorizationFlow {
     private readonly consents: Consents,
     private readonly grants: Grants,
     private readonly portal: PortalClient,
-  ) {}
+  ) {
+    this.perAddress = new RateWindow(config.codeFlow.requestsPerMinute, 60_000);
+  }
 
   get secureCookies(): boolean {
     return this.sessions.secureCookies;
   }
 
   /** The authorization request itself; `get` throws a non-redirecting AuthorizationRequestError for a repeated parameter. */
-  async authorize(get: (name: string) => string | undefined, cookies: { session?: string; browser?: string }): Promise<FlowOutcome> {
+  async authorize(get: (name: string) => string | undefined, cookies: { session?: string; browser?: string }, address: string): Promise<FlowOutcome> {
+    const wait = this.perAddress.take(address);
+    if (wait > 0) return page(messagePage('Too many logins started', `Too many logins were started from your network in the last minute. Try again in ${wait} seconds.`, 429));
     try {
       const credentials = await this.client(get('client_id'));
       const requestUri = get('request_uri');

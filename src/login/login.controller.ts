@@ -26,15 +26,15 @@ export class LoginController {
 
   @Get()
   @ApiOperation({ summary: 'RFC 6749 §4.1.1 authorization request (PKCE S256 required; request_uri from PAR): 303 to the login or consent page, or to the redirect URI with code, state and iss' })
-  async authorizeByGet(@Query() query: unknown, @Headers('cookie') cookie: string | undefined, @Res() reply: FastifyReply): Promise<void> {
-    send(reply, await this.flow.authorize(single(query, true), readCookies(cookie)));
+  async authorizeByGet(@Query() query: unknown, @Headers('cookie') cookie: string | undefined, @Ip() address: string, @Res() reply: FastifyReply): Promise<void> {
+    send(reply, await this.flow.authorize(single(query, true), readCookies(cookie), address));
   }
 
   /** OpenID Connect Core §3.1.2.1: the same request as a form. */
   @Post()
   @ApiOperation({ summary: 'The authorization request as a form (OpenID Connect Core §3.1.2.1)' })
-  async authorizeByPost(@Body() body: unknown, @Headers('cookie') cookie: string | undefined, @Res() reply: FastifyReply): Promise<void> {
-    send(reply, await this.flow.authorize(single(body, true), readCookies(cookie)));
+  async authorizeByPost(@Body() body: unknown, @Headers('cookie') cookie: string | undefined, @Ip() address: string, @Res() reply: FastifyReply): Promise<void> {
+    send(reply, await this.flow.authorize(single(body, true), readCookies(cookie), address));
   }
 
   @Get('login')

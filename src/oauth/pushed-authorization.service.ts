@@ -1,8 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { AuthorizationRequestError, readAuthorizationParameters } from '../authorization/authorization-parameters.js';
 import { AuthorizationRequests, PUSHED_REQUEST_SECONDS } from '../authorization/authorization-requests.service.js';
 import { OAuthError } from '../common/protocol-errors.js';
+import { RateWindow } from '../common/rate-window.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { ClientAuthenticator } from './client-authentication/client-authenticator.service.js';
 import { presentedClientAuth } from './client-authentication/presented-client-auth.js';
 import { readForm } from './form-body.js';
@@ -22,11 +25,17 @@ export interface PushedAuthorizationResponse {
  */
 @Injectable()
 export class PushedAuthorizationService {
+  /** Each push stores a row for 60 s: a client may push AUTHORIZATION_REQUESTS_PER_MINUTE a minute (per process). */
+  private readonly perClient: RateWindow;
+
   constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
     private readonly clients: ClientAuthenticator,
     private readonly senders: SenderConfirmations,
     private readonly requests: AuthorizationRequests,
-  ) {}
+  ) {
+    this.perClient = new RateWindow(config.codeFlow.requestsPerMinute, 60_000);
+  }
 
   async push(request: { contentType: string | undefined; body: unknown; authorization: string | undefined; address: string; http: FastifyRequest }): Promise<PushedAuthorizationResponse> {
     const form = readForm(request.contentType, request.body);
@@ -34,6 +43,8 @@ export class PushedAuthorizationService {
     const presented = presentedClientAuth(request.authorization, form, certificate);
     if (presented === undefined) throw OAuthError.invalidClient('The pushed request needs client authentication', false);
     const client = await this.clients.authenticate(presented, request.address);
+    const wait = this.perClient.take(client.credentials.client.clientId);
+    if (wait > 0) throw new OAuthError('invalid_request', 'Too many pushed requests from this client in the last minute', 429, { retryAfterSeconds: wait });
     const clientId = form.get('client_id');
     if (clientId !== undefined && clientId.toLowerCase() !== client.credentials.client.clientId) {
       throw new OAuthError('invalid_request', 'The client_id differs from the client that authenticated');

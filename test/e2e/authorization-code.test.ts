@@ -188,4 +188,20 @@ describe('authorization code flow', () => {
     const unpushed = await new FormBrowser(app).get(authorizeUrl({ response_type: 'code', client_id: strict.client_id, redirect_uri: CALLBACK, code_challenge: challenge, code_challenge_method: 'S256' }));
     expect(redirectParameters(unpushed.location)).toMatchObject({ error: 'invalid_request' });
   });
+
+  it('lets one address start AUTHORIZATION_REQUESTS_PER_MINUTE requests a minute, then answers 429 in words, storing nothing more', async () => {
+    const { challenge } = pkce();
+    const url = flow.request(challenge);
+    const flood = new FormBrowser(app, '198.18.0.77');
+    const rowsBefore = (await app.query<{ n: number }>('SELECT count(*)::int AS n FROM authorization_requests'))[0].n;
+    const statuses: number[] = [];
+    for (let batch = 0; batch < 31; batch++) statuses.push(...(await Promise.all(Array.from({ length: 10 }, () => flood.get(url)))).map((answer) => answer.status));
+    expect(statuses.filter((status) => status === 303)).toHaveLength(300);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(10);
+    const refused = await flood.get(url);
+    expect(refused.html).toContain('Too many logins were started from your network');
+    expect((await app.query<{ n: number }>('SELECT count(*)::int AS n FROM authorization_requests'))[0].n - rowsBefore).toBe(300);
+    // Another address is not affected.
+    expect((await new FormBrowser(app, '198.18.0.78').get(url)).status).toBe(303);
+  });
 });

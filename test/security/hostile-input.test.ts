@@ -24,7 +24,8 @@ describe('hostile input', () => {
   const now = () => Math.floor(Date.now() / 1000);
 
   beforeAll(async () => {
-    app = await TestApp.start();
+    // Every hostile authorization request must be parsed, not turned away by the per-address rate.
+    app = await TestApp.start({ env: { AUTHORIZATION_REQUESTS_PER_MINUTE: '100000' } });
     const entity = (await app.adminCreate('/admin/entities', { name: 'Target AS', type: 'organisation', business_id: '944444444', business_id_type: 'org' })).id;
     client = await app.createClient(entity, ['manage:data']);
     other = await app.createClient(entity, ['manage:data']);
