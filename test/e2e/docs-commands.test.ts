@@ -13,9 +13,11 @@ import { freePort } from '../support/free-port.js';
  * starts. ```console blocks are shown, not run (each says why); outputs are
  * ```text blocks or comments. A page with ```sh blocks must be listed here.
  *
- * The test only chooses the environment (free ports, a temporary DATA_DIR,
- * ISSUER to match, two workers, and the service's log where the suite's log
- * check looks), so that the commands run exactly as printed.
+ * The test only chooses the environment (free ports for the service, its
+ * Postgres, the example applications and the TLS service of the guides, a
+ * temporary DATA_DIR, ISSUER to match, two workers, and the services' log
+ * where the suite's log check looks), so that the commands run exactly as
+ * printed.
  */
 const PAGES = [
   'README.md',
@@ -23,7 +25,13 @@ const PAGES = [
   'docs/guide/registrant-login.md',
   'docs/guide/token-exchange.md',
   'docs/guide/introspection-revocation.md',
+  'docs/guide/finapi-migration.md',
+  'docs/guide/authorization-code.md', // defines sign_in, the person's browser, for the three pages after it
+  'docs/guide/web-app.md',
+  'docs/guide/single-page-app.md',
+  'docs/guide/native-app.md',
   'docs/guide/sdk.md',
+  'docs/guide/sender-constrained-tokens.md', // after sdk.md, which builds the SDK it uses
   'docs/admin-api.md',
   'docs/portal.md',
   'docs/configuration.md',
@@ -32,7 +40,18 @@ const PAGES = [
 
 /** What each page's output must show, beyond every block exiting 0. */
 const EXPECTED: Record<string, RegExp[]> = {
-  'README.md': [/^"ok"$/m, /^204$/m, /^PC #1 is [0-9a-f-]{36}$/m, /role: 'flex_service_provider'/, /"party_name":"Testkraft SP"/, /"business_id":"1111111111116"/, /^401$/m, /^\{"status":403,/m],
+  'README.md': [
+    /^"ok"$/m,
+    /^Open http:\/\/localhost:\d+\/portal\/#\/setup\/[A-Za-z0-9_-]{43} within 30 minutes to make operator@fiso\.test an operator/m,
+    /"issued_token_type": "urn:ietf:params:oauth:token-type:access_token"/,
+    /"party_name": "Testkraft ORG"/,
+    /^Testkraft AS is entity \d+, ORG party \d+, SP party \d+; PC #1 is [0-9a-f-]{36}$/m,
+    /role: 'flex_service_provider'/,
+    /"party_name":"Testkraft SP"/,
+    /"business_id":"1111111111116"/,
+    /^401$/m,
+    /^\{"status":403,/m,
+  ],
   'docs/guide/jwt-bearer.md': [
     /^read:data:party$/m,
     /"error":"invalid_scope"/,
@@ -54,6 +73,42 @@ const EXPECTED: Record<string, RegExp[]> = {
   ],
   'docs/guide/token-exchange.md': [/"owned":false/, /"scope":"read:data"/, /client_id: 'token-exchange'/, /"error":"invalid_target"/, /"error":"invalid_scope"/, /^urn:ietf:params:oauth:token-type:jwt$/m],
   'docs/guide/introspection-revocation.md': [/"active":true,"token_type":"Bearer","scope":"manage:auth manage:data"/, /"active":true,"token_type":"Bearer","scope":"",/, /^\{"active":false\}$/m, /^403$/m, /^200\n\{"active":false\}\n401$/m, /^401\n200$/m],
+  'docs/guide/finapi-migration.md': [
+    /"token_endpoint_auth_method":"client_secret_basic"[^\n]*"secret_shown_once":43/,
+    /^\{"expires_in":3600,"issued_token_type":"urn:ietf:params:oauth:token-type:jwt","token_type":"Bearer","scope":"read:data"\}$/m,
+    /"error":"invalid_client"[^\n]* 401$/m,
+    /"has_refresh_token":true/,
+    /^flex_entity$/m,
+    /"error":"invalid_grant"/,
+    /"rotated":true/,
+    /^\{"process_id":"USER_ONLY","client_reference":"order-4711","role":"flex_service_provider"\}$/m,
+    /Not found"\]\}\]\} 404$/m,
+    /^204$/m,
+  ],
+  'docs/guide/authorization-code.md': [/"code_challenge_methods_supported":\["S256"\]/],
+  'docs/guide/web-app.md': [
+    /the browser shows "Log in"\nthe browser shows "Allow Testkraft web\?"/,
+    /^Logged in: Kari Nordmann \(entity \d+\), id_token amr pwd, scope "openid profile read:data"$/m,
+    /^Refreshed: .*\(true\)$/m,
+    /^Not logged in: \/login$/m,
+    /^Log in$/m,
+  ],
+  'docs/guide/single-page-app.md': [/^Testkraft SPA is [0-9a-f-]{36}$/m, /^token_type dpop, bound to the key [A-Za-z0-9_-]{43}$/m, /^userinfo 200: Kari Nordmann$/m, /^refreshed: dpop/m, /"error":"invalid_token"/],
+  'docs/guide/native-app.md': [/the browser shows "Allow Testkraft desktop\?"/, /^You are logged in\. You may close this window\.$/m, /^Logged in as Kari Nordmann; a dpop token for 600 s/m],
+  'docs/guide/sender-constrained-tokens.md': [
+    /^subject=CN=pc1,O=Testkraft AS,C=NO$/m,
+    /"tls_client_certificate_bound_access_tokens":true/,
+    /^\{"x5t#S256":"[A-Za-z0-9_-]{43}"\}$/m,
+    /^200$/m,
+    /does not present"\} 401$/m,
+    /"error":"invalid_client"[^\n]* 401$/m,
+    /"token_type":"Bearer","scope":"read:data"\}$/m,
+    /^200 \{"sub"/m,
+    /^userinfo with a proof: 200$/m,
+    /DPoP-bound[^\n]* 401$/m,
+    /^www-authenticate: DPoP [^\n]*error="invalid_dpop_proof"/im,
+    /must send a DPoP proof[^\n]* 400$/m,
+  ],
   'docs/guide/sdk.md': [/^one token for both callers$/m, /^200 \{/m, /^\{"meters":\[\],"for_entity":\d+,"acting_for_party":\d+\} 200$/m, /"error":"invalid_token"[^\n]* 401$/m, /"error":"insufficient_scope"[^\n]* 403$/m],
   'docs/admin-api.md': [/^PC #2 logs in$/m, /"status":422/, /"status":403/, /^the old key is refused$/m, /"revoked_before":"/, /"active":false/, /"status":409/, /"action":"credentials\.replace"/],
   'docs/portal.md': [/^content-security-policy: default-src 'none'; script-src 'self'/im],
@@ -63,7 +118,7 @@ const EXPECTED: Record<string, RegExp[]> = {
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MARK = '@@docs-block';
-const SESSION_TIMEOUT_MS = 300_000;
+const SESSION_TIMEOUT_MS = 480_000;
 
 interface Block {
   readonly page: string;
@@ -134,7 +189,7 @@ describe('the commands of the README and docs/', () => {
     workDir = mkdtempSync(join(tmpdir(), 'token-issuer-docs-'));
     // As root the embedded Postgres runs as `postgres`, which must pass through to DATA_DIR.
     chmodSync(workDir, 0o711);
-    const [port, postgresPort, downstreamPort] = [await freePort(), await freePort(), await freePort()];
+    const [port, postgresPort, downstreamPort, appPort, tlsPort, tlsPostgresPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
     issuer = `http://localhost:${port}`;
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -145,6 +200,10 @@ describe('the commands of the README and docs/', () => {
       DATA_DIR: join(workDir, 'data'),
       ISSUER: issuer,
       DOWNSTREAM_PORT: String(downstreamPort),
+      // The example applications of the authorization-code guides, and the TLS service of sender-constrained-tokens.md.
+      APP_PORT: String(appPort),
+      TLS_PORT: String(tlsPort),
+      TLS_POSTGRES_PORT: String(tlsPostgresPort),
       // Two workers, as on the development machine, whatever the cores of the machine running the tests.
       WORKERS: '2',
       // The service's log goes where the global teardown looks for secrets.
