@@ -2,6 +2,9 @@ import { type DynamicModule, type LoggerService, Module } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 
+/** Path parameters that are secrets: their routes are logged by pattern (`/api/v1/processes/:processToken`). */
+const SECRET_PATH_PARAMETER = /:processToken\b/;
+
 /** Object paths never written, should any log call carry them. */
 export const REDACTED_PATHS = [
   'req.headers.authorization', 'req.headers.cookie', 'req.headers["proxy-authorization"]', 'res.headers["set-cookie"]',
@@ -88,8 +91,11 @@ export function registerRequestLogging(fastify: FastifyInstance, logger: pino.Lo
     const status = reply.statusCode;
     const level: Level = status >= 500 ? 'error' : status >= 400 ? 'info' : 'debug';
     if (logger.isLevelEnabled(level)) {
+      const pattern = request.routeOptions.url;
+      // A route whose path carries a secret (a process token) is logged by its pattern, never its path.
+      const path = pattern !== undefined && SECRET_PATH_PARAMETER.test(pattern) ? pattern : request.url.split('?')[0];
       logger[level](
-        { req: { id: request.id, method: request.method, path: request.url.split('?')[0] }, res: { statusCode: status }, responseTime: reply.elapsedTime },
+        { req: { id: request.id, method: request.method, path }, res: { statusCode: status }, responseTime: reply.elapsedTime },
         'request completed',
       );
     }

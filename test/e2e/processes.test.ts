@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { decodeJwt, TestApp } from '../support/test-app.js';
 
 /** One-time process tokens, finAPI's Process Controller: POST /api/v1/processes and GET /api/v1/processes/{token}. */
@@ -62,6 +64,16 @@ describe('processes', () => {
     expect(answers.filter((answer) => answer.status === 404)).toHaveLength(49);
   });
 
+  it('never writes a process token to the log, redeemed (200, at debug) or refused (404, at info)', async () => {
+    const [process] = (await open(['logged'])).body.processes;
+    expect((await redeem(process.processToken)).status).toBe(200);
+    expect((await redeem(process.processToken)).status).toBe(404);
+    const folder = logDirectory();
+    const logs = readdirSync(folder).map((name) => readFileSync(join(folder, name), 'utf8')).join('\n');
+    expect(logs).toContain('/api/v1/processes/:processToken');
+    expect(logs).not.toContain(process.processToken);
+  });
+
   it('answers an expired, unknown or malformed process token 404', async () => {
     const [process] = (await open(['expired'])).body.processes;
     await app.query("UPDATE processes SET expires_at = now() - interval '1 second' WHERE client_reference = 'expired'");
@@ -107,3 +119,8 @@ describe('processes', () => {
     expect((await open(['5'])).status).toBe(201);
   });
 });
+
+/** Where the suite's services write their logs (LOG_LEVEL debug): the global setup names it. */
+function logDirectory(): string {
+  return process.env.TEST_LOG_DIR ?? '/tmp';
+}
