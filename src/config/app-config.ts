@@ -128,7 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl,
     dataDir: resolve(value('DATA_DIR') ?? './.data'),
     embeddedPostgresPort: integer('EMBEDDED_POSTGRES_PORT', 54329, 1, 65535),
-    // Per process; by default the workers share about 48 connections, so that many workers stay under Postgres's default limit of 100.
+    // TypeORM's, per process (each also holds 5 of its own: jti claims, login throttle, LISTEN); by default the workers share about 48, so that many workers stay under Postgres's default limit of 100.
     databasePoolSize: integer('DATABASE_POOL_SIZE', Math.max(2, Math.min(10, Math.floor(48 / workers))), 1, 500),
     signingKeys: parseSigningKeys(value('SIGNING_KEYS'), problems),
     accessTokenTtlSeconds,

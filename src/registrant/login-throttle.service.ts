@@ -10,8 +10,8 @@ import { normalizeUsername } from './username.js';
 const PURGE_INTERVAL_MS = 10 * 60_000;
 /** Pending attempts stop counting this long after their key's last admission: their process may have died. */
 const PENDING_EXPIRY_SECONDS = 60;
-/** Statements are short and each is its own transaction; a few connections carry every worker's logins. */
-const POOL_SIZE = 4;
+/** Statements are short and each is its own transaction: two connections carry a process's logins. */
+const POOL_SIZE = 2;
 
 /** A key an attempt is charged to, and the failures it allows within the window. */
 export interface ThrottleKey {
