@@ -67,8 +67,7 @@ export function readAuthorizationParameters(get: (name: string) => string | unde
     throw new AuthorizationRequestError('invalid_client', 'The application that sent you here is not registered for logins here, or is no longer active.', false);
   }
   const redirectUri = get('redirect_uri');
-  // Exact string comparison (RFC 9700 §4.1.3): no normalization, no prefix, no added query.
-  if (redirectUri === undefined || !client.redirectUris.includes(redirectUri)) {
+  if (redirectUri === undefined || !client.redirectUris.some((registered) => redirectMatches(registered, redirectUri))) {
     throw new AuthorizationRequestError('invalid_request', 'The address the application asked to return you to is not one it registered, so you are not sent there.', false);
   }
   const state = get('state');
@@ -119,4 +118,26 @@ function maxAgeOf(text: string | undefined, refuse: (code: AuthorizationErrorCod
   if (text === undefined) return undefined;
   if (!/^[0-9]{1,9}$/.test(text)) return refuse('invalid_request', 'max_age must be a whole number of seconds');
   return Number(text);
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/**
+ * Exact string comparison (RFC 9700 §4.1.3: no normalization, no prefix, no
+ * added query), with one exception: an http loopback URI matches on any
+ * port (RFC 8252 §7.3), since a native app listens on whatever port is free.
+ */
+export function redirectMatches(registered: string, requested: string): boolean {
+  if (registered === requested) return true;
+  if (!registered.startsWith('http://') || !requested.startsWith('http://')) return false;
+  let a: URL;
+  let b: URL;
+  try {
+    a = new URL(registered);
+    b = new URL(requested);
+  } catch {
+    return false;
+  }
+  const withoutPort = (url: URL, text: string) => text.replace(`${url.hostname}${url.port === '' ? '' : `:${url.port}`}`, url.hostname);
+  return LOOPBACK.has(a.hostname) && a.hostname === b.hostname && withoutPort(a, registered) === withoutPort(b, requested);
 }
