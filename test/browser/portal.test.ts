@@ -369,6 +369,25 @@ describe('portal', () => {
       await page.getByRole('heading', { level: 1, name: 'PC #1' }).waitFor();
     });
 
+    it('registers a public app for people to log in to: no secret, no key, its redirect URI', async () => {
+      await page.evaluate((id) => (location.hash = `#/entities/${id}`), world.testkraft.id);
+      await page.getByRole('heading', { level: 1, name: 'Testkraft AS' }).waitFor();
+      const form = page.locator('form', { hasText: 'New client' });
+      await form.getByLabel('Name', { exact: true }).fill('Kari\'s budget app');
+      await form.getByLabel('read:data').check();
+      await form.getByLabel(/^JWT-bearer/).uncheck();
+      await form.getByLabel(/^authorization_code/).check();
+      await form.getByLabel('Authenticates with').selectOption('none');
+      await form.getByLabel('Redirect URIs').fill('https://budget.example/callback\nhttp://127.0.0.1/callback');
+      expect(await form.getByRole('group', { name: 'Key' }).isVisible()).toBe(false);
+      await form.getByRole('button', { name: 'Create client' }).click();
+      await page.getByRole('heading', { name: /Client “Kari's budget app” created/ }).waitFor();
+      expect(await page.getByRole('heading', { name: 'Copy the client secret now' }).count()).toBe(0);
+      const clientId = (await page.getByTestId('client-id').textContent())!;
+      const registered = (await app.api('GET', `/admin/entity-clients/${clientId}`, operatorToken)).body;
+      expect(registered).toMatchObject({ token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], redirect_uris: ['https://budget.example/callback', 'http://127.0.0.1/callback'] });
+    });
+
     it('creates a tls_client_auth client with its certificate subject and certificate-bound tokens, and shows both', async () => {
       await page.evaluate((id) => (location.hash = `#/entities/${id}`), world.testkraft.id);
       await page.getByRole('heading', { level: 1, name: 'Testkraft AS' }).waitFor();

@@ -86,7 +86,11 @@ function createClientForm(context: ViewContext, entity: Entity, parties: readonl
     h('option', { value: 'client_secret_post' }, 'A client secret, in the form (client_secret_post)'),
     h('option', { value: 'tls_client_auth' }, 'Its TLS certificate from a trusted CA, by subject (tls_client_auth)'),
     h('option', { value: 'self_signed_tls_client_auth' }, 'Its self-signed TLS certificate: the certificate\'s key is its key (self_signed_tls_client_auth)'),
+    h('option', { value: 'none' }, 'Nothing: a public app in a browser or on a device, with PKCE (none; authorization code only)'),
   );
+  const redirectUris = h('textarea', { name: 'redirect_uris', rows: 2, maxlength: 20_000, autocomplete: 'off', placeholder: 'https://app.example/callback' });
+  const redirectField = field('Redirect URIs', redirectUris, 'One a line, https (or http on 127.0.0.1, [::1] or localhost): where people come back to after logging in. Matched exactly.');
+  redirectField.hidden = true;
   const subjectDn = h('input', { name: 'tls_client_auth_subject_dn', maxlength: 1024, autocomplete: 'off', placeholder: 'CN=pc1,O=Testkraft AS,C=NO' });
   const subjectField = field('Certificate subject', subjectDn, 'As openssl x509 -noout -subject -nameopt RFC2253 prints it.');
   subjectField.hidden = true;
@@ -104,6 +108,8 @@ function createClientForm(context: ViewContext, entity: Entity, parties: readonl
     h('p', { class: 'hint' }, 'How it may obtain tokens.'),
     option(h('input', { type: 'checkbox', name: 'grant_types', value: GRANT_TYPE.jwtBearer, checked: true }), 'JWT-bearer: it signs an assertion naming the party (needs a key)'),
     option(h('input', { type: 'checkbox', name: 'grant_types', value: GRANT_TYPE.clientCredentials }), 'client_credentials: a token for itself'),
+    option(h('input', { type: 'checkbox', name: 'grant_types', value: GRANT_TYPE.authorizationCode }), 'authorization_code: people log in here and allow it (PKCE)'),
+    option(h('input', { type: 'checkbox', name: 'grant_types', value: GRANT_TYPE.refreshToken }), 'refresh_token: it renews their tokens (rotating refresh tokens)'),
     option(h('input', { type: 'checkbox', name: 'grant_types', value: GRANT_TYPE.password }), 'password: a token for one of your people, with her password (legacy: the app sees the password)'),
   );
   // The key is asked for only when the client will sign.
@@ -111,6 +117,7 @@ function createClientForm(context: ViewContext, entity: Entity, parties: readonl
     const chosen = formValues(form).get('grant_types') ?? [];
     key.element.hidden = method.value !== 'private_key_jwt' && method.value !== 'self_signed_tls_client_auth' && !chosen.includes(GRANT_TYPE.jwtBearer);
     subjectField.hidden = method.value !== 'tls_client_auth';
+    redirectField.hidden = !chosen.includes(GRANT_TYPE.authorizationCode);
   };
   const submit = h('button', { type: 'submit' }, 'Create client');
   const form: HTMLFormElement = h(
@@ -139,6 +146,7 @@ function createClientForm(context: ViewContext, entity: Entity, parties: readonl
             ...(subjectField.hidden ? {} : { tls_client_auth_subject_dn: subjectDn.value }),
             ...(binding.value === '' ? {} : { [binding.value]: true }),
             grant_types: values.get('grant_types') ?? [],
+            ...(redirectField.hidden ? {} : { redirect_uris: redirectUris.value.split('\n').map((uri) => uri.trim()).filter((uri) => uri !== '') }),
             ...(publicKey === undefined ? {} : { public_key: publicKey }),
           });
           form.reset();
@@ -172,6 +180,7 @@ function createClientForm(context: ViewContext, entity: Entity, parties: readonl
     subjectField,
     field('Its tokens', binding, 'A bound token is of no use to anyone who steals it.'),
     grants,
+    redirectField,
     key.element,
     submit,
   );
