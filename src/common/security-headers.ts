@@ -21,7 +21,8 @@ function contentSecurityPolicy(url: string): string {
  * otherwise (JWKS and metadata do); HSTS when the public URL is https.
  */
 export function registerSecurityHeaders(fastify: FastifyInstance, options: { https: boolean }): void {
-  fastify.addHook('onSend', async (request, reply, payload) => {
+  // A callback hook, not an async one: no promise per response.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     reply.header('x-frame-options', 'DENY');
@@ -29,6 +30,6 @@ export function registerSecurityHeaders(fastify: FastifyInstance, options: { htt
     if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', contentSecurityPolicy(request.url));
     if (options.https) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', request.url.startsWith('/docs') ? 'public, max-age=300' : 'no-store');
-    return payload;
+    done(null, payload);
   });
 }

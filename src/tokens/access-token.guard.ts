@@ -1,8 +1,8 @@
-import { createParamDecorator, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { type CanActivate, createParamDecorator, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BearerTokenError } from '../common/protocol-errors.js';
+import { BearerTokenStrategy, RegistrantTokenStrategy } from './bearer-token.strategy.js';
 import { Principal } from './principal.js';
 import { PrincipalStanding } from './principal-standing.service.js';
 import { SenderBinding } from './sender-constraint/sender-binding.service.js';
@@ -20,27 +20,30 @@ export const RequireScope = (scope: string) => SetMetadata(REQUIRED_SCOPE, scope
  */
 export const TokenClaimsSuffice = () => SetMetadata(CLAIMS_SUFFICE, true);
 
+/** The request a guard has authenticated: `user` is its principal. */
+type Authenticated = FastifyRequest & { user: Principal };
+
 /**
- * Authenticates the bearer token (access or registrant) through passport,
- * with the proof of its binding if it has one (SenderBinding), narrows it to
- * what its client, entity and party hold now (PrincipalStanding; a token
+ * Authenticates the bearer token (access or registrant), with the proof of
+ * its binding if it has one (BearerTokenStrategy, SenderBinding), narrows it
+ * to what its client, entity and party hold now (PrincipalStanding; a token
  * that no longer stands is invalid_token), then checks RequireScope against
- * that live scope.
+ * that live scope. Called directly, not through passport: its per-request
+ * wrapping cost more than the token check itself on userinfo.
  */
 @Injectable()
-export class AccessTokenGuard extends AuthGuard('bearer') {
+export class AccessTokenGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
+    private readonly bearer: BearerTokenStrategy,
     private readonly standing: PrincipalStanding,
     private readonly binding: SenderBinding,
-  ) {
-    super();
-  }
+  ) {}
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
-    await super.canActivate(context);
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<Authenticated>();
+    request.user = await this.bearer.validate(request);
     const targets = [context.getHandler(), context.getClass()];
-    const request = context.switchToHttp().getRequest<{ user: Principal; headers: Record<string, string | undefined> }>();
     const dpop = /^DPoP\s/i.test(request.headers.authorization ?? '');
     // RFC 9449 §9: a fresh nonce with each DPoP answer, so the client's next proof has one.
     const nonce = dpop ? this.binding.currentNonce() : undefined;
@@ -54,22 +57,17 @@ export class AccessTokenGuard extends AuthGuard('bearer') {
     if (required !== undefined && !request.user.scope.covers(required)) throw BearerTokenError.insufficientScope(required, dpop ? this.binding.dpopAlgs : undefined);
     return true;
   }
-
-  /** Passport's own errors are rethrown as they are: they are already BearerTokenErrors. */
-  override handleRequest<T>(error: unknown, user: T): T {
-    if (error) throw error;
-    if (!user) throw BearerTokenError.invalid();
-    return user;
-  }
 }
 
-/** Registrant tokens only (strategy `registrant`); scope rules do not apply to a person acting for itself. */
+/** Registrant tokens only; scope rules do not apply to a person acting for itself. */
 @Injectable()
-export class RegistrantTokenGuard extends AuthGuard('registrant') {
-  override handleRequest<T>(error: unknown, user: T): T {
-    if (error) throw error;
-    if (!user) throw BearerTokenError.invalid();
-    return user;
+export class RegistrantTokenGuard implements CanActivate {
+  constructor(private readonly registrant: RegistrantTokenStrategy) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<Authenticated>();
+    request.user = await this.registrant.validate(request);
+    return true;
   }
 }
 

@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { Strategy } from 'passport-custom';
 import { BearerTokenError } from '../common/protocol-errors.js';
 import { Principal } from './principal.js';
 import { RegistrantTokens } from './registrant-tokens.service.js';
@@ -35,13 +33,11 @@ export function extractAccessToken(header: string | string[] | undefined, dpopAl
  * with the DPoP scheme; then its sender must hold what it is bound to.
  */
 @Injectable()
-export class BearerTokenStrategy extends PassportStrategy(Strategy, 'bearer') {
+export class BearerTokenStrategy {
   constructor(
     private readonly tokens: TokenReader,
     private readonly binding: SenderBinding,
-  ) {
-    super();
-  }
+  ) {}
 
   async validate(request: FastifyRequest): Promise<Principal> {
     const presented = extractAccessToken(request.headers.authorization, this.binding.dpopAlgs);
@@ -54,10 +50,8 @@ export class BearerTokenStrategy extends PassportStrategy(Strategy, 'bearer') {
 
 /** Registrant tokens only: for routes that a person, not a machine, calls. */
 @Injectable()
-export class RegistrantTokenStrategy extends PassportStrategy(Strategy, 'registrant') {
-  constructor(private readonly registrantTokens: RegistrantTokens) {
-    super();
-  }
+export class RegistrantTokenStrategy {
+  constructor(private readonly registrantTokens: RegistrantTokens) {}
 
   async validate(request: FastifyRequest): Promise<Principal> {
     const payload = await this.registrantTokens.verify(extractBearerToken(request.headers.authorization));

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { PassportModule } from '@nestjs/passport';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { SecretDigest } from '../crypto/secret-digest.js';
@@ -25,11 +24,12 @@ export const TOKENS_TABLES = [SigningKeyRecord, RevokedTokenRecord, RevokedSubje
 
 /** Signing keys, access and registrant tokens, secret digests, and the guards every resource uses. */
 @Module({
-  imports: [PassportModule, DirectoryModule],
+  imports: [DirectoryModule],
   providers: [
     // Client secrets, process and refresh tokens are kept as digests keyed by TOKEN_SECRET (main.ts makes sure it is set).
     { provide: SecretDigest, useFactory: (config: AppConfig) => new SecretDigest(config.tokenSecret!, config.tokenSecretsPrevious), inject: [APP_CONFIG] },
     SigningKeys, RevocationList, AccessTokenIssuer, IdTokenIssuer, AccessTokenVerifier, RegistrantTokens, TokenReader, BearerTokenStrategy, RegistrantTokenStrategy, AccessTokenGuard, RegistrantTokenGuard, PrincipalStanding, DpopProofs, SenderBinding],
-  exports: [SecretDigest, SigningKeys, RevocationList, AccessTokenIssuer, IdTokenIssuer, IdTokenIssuer, AccessTokenVerifier, RegistrantTokens, TokenReader, AccessTokenGuard, RegistrantTokenGuard, PrincipalStanding, DpopProofs, SenderBinding],
+  // The guards' own dependencies too: a guard is made in each module that uses it.
+  exports: [SecretDigest, SigningKeys, RevocationList, AccessTokenIssuer, IdTokenIssuer, IdTokenIssuer, AccessTokenVerifier, RegistrantTokens, TokenReader, BearerTokenStrategy, RegistrantTokenStrategy, AccessTokenGuard, RegistrantTokenGuard, PrincipalStanding, DpopProofs, SenderBinding],
 })
 export class TokensModule {}
