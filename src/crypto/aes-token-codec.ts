@@ -42,32 +42,33 @@ export interface RegistrantTokenPayload {
 }
 
 interface TokenKey {
-  readonly id: Buffer;
+  /** Version and key id: the first bytes of every token under this key. */
+  readonly header: Buffer;
   readonly encryptionKey: Buffer;
   readonly macKey: Buffer;
 }
 
 export class AesTokenCodec {
   private readonly current: TokenKey;
-  private readonly byId: ReadonlyMap<string, TokenKey>;
+  /** By the key id read as a 32-bit integer: cheaper on every decode than a hex string. */
+  private readonly byId: ReadonlyMap<number, TokenKey>;
 
   /** `secret` issues and verifies; `previous` secrets only verify. */
   constructor(secret: string, previous: readonly string[] = [], private readonly leewaySeconds = 5) {
     this.current = deriveKey(secret);
     const keys = [this.current, ...previous.map(deriveKey)];
-    this.byId = new Map(keys.map((key) => [key.id.toString('hex'), key]));
+    this.byId = new Map(keys.map((key) => [key.header.readUInt32BE(1), key]));
   }
 
   /** The current key's id, for logs and metrics: derived, it reveals nothing of the secret. */
   get currentKeyId(): string {
-    return this.current.id.toString('hex');
+    return this.current.header.toString('hex', 1);
   }
 
   encode(payload: RegistrantTokenPayload): string {
     const iv = randomBytes(IV_LENGTH);
     const cipher = createCipheriv('aes-256-cbc', this.current.encryptionKey, iv);
-    const ciphertext = Buffer.concat([cipher.update(JSON.stringify(payload), 'utf8'), cipher.final()]);
-    const body = Buffer.concat([Buffer.from([VERSION]), this.current.id, iv, ciphertext]);
+    const body = Buffer.concat([this.current.header, iv, cipher.update(JSON.stringify(payload), 'utf8'), cipher.final()]);
     const tag = createHmac('sha256', this.current.macKey).update(body).digest();
     return Buffer.concat([body, tag]).toString('base64url');
   }
@@ -78,18 +79,22 @@ export class AesTokenCodec {
     const bytes = decodeBase64Url(token);
     if (bytes === null || bytes.length < MIN_LENGTH || (bytes.length - HEADER_LENGTH - IV_LENGTH - TAG_LENGTH) % 16 !== 0) return null;
     if (bytes[0] !== VERSION) return null;
-    const key = this.byId.get(bytes.subarray(1, HEADER_LENGTH).toString('hex'));
+    const key = this.byId.get(bytes.readUInt32BE(1));
     if (key === undefined) return null;
 
-    const body = bytes.subarray(0, bytes.length - TAG_LENGTH);
-    const expected = createHmac('sha256', key.macKey).update(body).digest();
-    if (!timingSafeEqual(expected, bytes.subarray(bytes.length - TAG_LENGTH))) return null;
+    const tagStart = bytes.length - TAG_LENGTH;
+    const expected = createHmac('sha256', key.macKey).update(bytes.subarray(0, tagStart)).digest();
+    if (!timingSafeEqual(expected, bytes.subarray(tagStart))) return null;
 
     let payload: unknown;
     try {
-      const decipher = createDecipheriv('aes-256-cbc', key.encryptionKey, body.subarray(HEADER_LENGTH, HEADER_LENGTH + IV_LENGTH));
-      const plaintext = Buffer.concat([decipher.update(body.subarray(HEADER_LENGTH + IV_LENGTH)), decipher.final()]);
-      payload = JSON.parse(plaintext.toString('utf8'));
+      // Unpadded here rather than by final(): one native call and one copy fewer. The tag is authentic by
+      // now, so the padding check can be no oracle; it stays so that nothing malformed gets through.
+      const decipher = createDecipheriv('aes-256-cbc', key.encryptionKey, bytes.subarray(HEADER_LENGTH, HEADER_LENGTH + IV_LENGTH)).setAutoPadding(false);
+      const padded = decipher.update(bytes.subarray(HEADER_LENGTH + IV_LENGTH, tagStart));
+      const end = unpaddedLength(padded);
+      if (end < 0) return null;
+      payload = JSON.parse(padded.toString('utf8', 0, end));
     } catch {
       return null; // unreachable with an authentic tag, kept so nothing ever throws
     }
@@ -102,7 +107,15 @@ function deriveKey(secret: string): TokenKey {
   const material = Buffer.from(secret, 'utf8');
   if (material.length < MIN_SECRET_BYTES) throw new TokenSecretError(`token secrets must be at least ${MIN_SECRET_BYTES} bytes`);
   const derive = (info: string, length: number) => Buffer.from(hkdfSync('sha256', material, HKDF_SALT, info, length));
-  return { id: derive('key id', KEY_ID_LENGTH), encryptionKey: derive('aes-256-cbc key', 32), macKey: derive('hmac-sha256 key', 32) };
+  return { header: Buffer.concat([Buffer.from([VERSION]), derive('key id', KEY_ID_LENGTH)]), encryptionKey: derive('aes-256-cbc key', 32), macKey: derive('hmac-sha256 key', 32) };
+}
+
+/** PKCS#7 (RFC 5652 §6.3): the length without the padding, -1 if the padding is malformed. */
+function unpaddedLength(plaintext: Buffer): number {
+  const pad = plaintext[plaintext.length - 1];
+  if (pad < 1 || pad > 16) return -1;
+  for (let i = plaintext.length - pad; i < plaintext.length - 1; i++) if (plaintext[i] !== pad) return -1;
+  return plaintext.length - pad;
 }
 
 function isPayload(value: unknown): value is RegistrantTokenPayload {
