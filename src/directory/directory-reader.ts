@@ -1,13 +1,14 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { Batcher } from '../common/batcher.js';
 import { isDatabaseUnavailable } from '../common/database-availability.js';
 import { parsePublicKey, type RegisteredPublicKey } from '../crypto/public-key.js';
 import { NotificationHub } from '../database/notification-hub.js';
 import { isUuid } from '../model/business-id.js';
 import { ScopeSet } from '../model/scope.js';
 import { DirectoryCache } from './directory-cache.js';
-import { type ActingParty, type ClientCredentials, ClientLookup, EntityLookup, OWNER_SCOPES, PartyLookup } from './lookups.js';
+import { type ActingParty, type ClientCredentials, ClientLookup, EntityLookup, OWNER_SCOPES, PartyLookup, type PersonByPid, PersonLookup } from './lookups.js';
 import { EntityClientKeyRecord } from './records/entity-client-key-record.js';
 import { EntityClientRecord } from './records/entity-client-record.js';
 import { EntityClientSecretRecord } from './records/entity-client-secret-record.js';
@@ -28,7 +29,7 @@ const DIRECTORY_CHANNEL = 'directory_changed';
  * staler than that.
  */
 @Injectable()
-export class DirectoryReader implements ClientLookup, PartyLookup, EntityLookup, OnModuleInit, OnModuleDestroy {
+export class DirectoryReader implements ClientLookup, PartyLookup, EntityLookup, PersonLookup, OnModuleInit, OnModuleDestroy {
   /** Names last seen, for userinfo during a database outage. */
   private readonly knownNames = new Map<string, string>();
   private generation = 0;
@@ -41,7 +42,20 @@ export class DirectoryReader implements ClientLookup, PartyLookup, EntityLookup,
   private readonly parties = new DirectoryCache<number, PartyRecord | null>(() => this.generation);
   private readonly visibility = new DirectoryCache<string, boolean>(() => this.generation);
   private readonly operator = new DirectoryCache<'operator', number | null>(() => this.generation, 1);
-  private readonly caches = [this.clients, this.unknownClients, this.acting, this.entities, this.parties, this.visibility, this.operator];
+  /** Persons by pid; only found ones are kept, since a first login's insert empties no cache ('entities INSERT'). */
+  private readonly persons = new DirectoryCache<string, PersonByPid | null>(() => this.generation);
+  private readonly caches = [this.clients, this.unknownClients, this.acting, this.entities, this.parties, this.visibility, this.operator, this.persons];
+  /**
+   * The persons' misses go to Postgres together: after a change empties the
+   * caches, or as entries age out, many returning persons cost one round trip.
+   */
+  private readonly personLoads = new Batcher<string, PersonByPid | null>((pids) => this.loadPersons(pids), {
+    maxBatch: 500,
+    maxInFlight: 2,
+    // Far beyond what a process logs in per round trip; a flood past it is answered 503 at once.
+    maxWaiting: 10_000,
+    failsWaiting: isDatabaseUnavailable,
+  });
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -91,6 +105,10 @@ export class DirectoryReader implements ClientLookup, PartyLookup, EntityLookup,
     return entity;
   }
 
+  findByPid(pid: string): Promise<PersonByPid | null> {
+    return this.cached(this.persons, pid, () => this.personLoads.add(pid), (value) => value !== null);
+  }
+
   async findParty(id: number): Promise<PartyRecord | null> {
     const party = await this.cached(this.parties, id, () => this.dataSource.getRepository(PartyRecord).findOneBy({ id }), (value) => value !== null);
     this.remember('party', party);
@@ -138,6 +156,15 @@ export class DirectoryReader implements ClientLookup, PartyLookup, EntityLookup,
     const keys = await this.dataSource.getRepository(EntityClientKeyRecord).find({ where: { clientId: client.clientId }, order: { createdAt: 'ASC' } });
     const secrets = await this.dataSource.getRepository(EntityClientSecretRecord).find({ where: { clientId: client.clientId }, order: { createdAt: 'ASC' } });
     return { client, entity: client.entity, keys: keys.map(toRegisteredKey), secrets: secrets.map(({ secretId, digest, lastUsedAt }) => ({ secretId, digest, lastUsedAt })) };
+  }
+
+  private async loadPersons(pids: string[]): Promise<(PersonByPid | null)[]> {
+    const rows: (PersonByPid & { pid: string })[] = await this.dataSource.query(
+      `SELECT id, eid, name, status, type, business_id AS pid FROM entities WHERE business_id = ANY($1) AND business_id_type = 'pid'`,
+      [pids],
+    );
+    const found = new Map(rows.map(({ pid, ...person }) => [pid, person]));
+    return pids.map((pid) => found.get(pid) ?? null);
   }
 
   private async loadActingParties(entityId: number): Promise<ActingParty[]> {

@@ -5,21 +5,13 @@ import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import type { RegisteredPublicKey } from '../crypto/public-key.js';
 import { isUuid } from '../model/business-id.js';
 import { DirectoryReader } from './directory-reader.js';
+import type { PersonByPid } from './lookups.js';
 import { EntityClientKeyRecord } from './records/entity-client-key-record.js';
 import { EntityClientRecord } from './records/entity-client-record.js';
 import { EntityClientSecretRecord } from './records/entity-client-secret-record.js';
 import { EntityRecord } from './records/entity-record.js';
 import { PartyMembershipRecord } from './records/party-membership-record.js';
 import { PartyRecord } from './records/party-record.js';
-
-/** An entity found by its personal identifier (eID logins). */
-export interface PersonByPid {
-  readonly id: number;
-  readonly eid: string;
-  readonly name: string;
-  readonly status: string;
-  readonly type: string;
-}
 
 /** A unique constraint refused a write; `constraint` names which one. */
 export class DirectoryConflictError extends Error {

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DirectoryReader } from './directory-reader.js';
 import { DirectoryStore } from './directory-store.js';
-import { ClientLookup, EntityLookup, PartyLookup } from './lookups.js';
+import { ClientLookup, EntityLookup, PartyLookup, PersonLookup } from './lookups.js';
 import { EntityClientKeyRecord } from './records/entity-client-key-record.js';
 import { EntityClientRecord } from './records/entity-client-record.js';
 import { EntityClientSecretRecord } from './records/entity-client-secret-record.js';
@@ -20,7 +20,8 @@ export const DIRECTORY_TABLES = [EntityRecord, PartyRecord, PartyMembershipRecor
     { provide: ClientLookup, useExisting: DirectoryReader },
     { provide: PartyLookup, useExisting: DirectoryReader },
     { provide: EntityLookup, useExisting: DirectoryReader },
+    { provide: PersonLookup, useExisting: DirectoryReader },
   ],
-  exports: [DirectoryStore, ClientLookup, PartyLookup, EntityLookup],
+  exports: [DirectoryStore, ClientLookup, PartyLookup, EntityLookup, PersonLookup],
 })
 export class DirectoryModule {}

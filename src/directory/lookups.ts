@@ -54,6 +54,21 @@ export abstract class PartyLookup {
   abstract operatorPartyId(): Promise<number | null>;
 }
 
+/** An entity found by its personal identifier (eID logins). */
+export interface PersonByPid {
+  readonly id: number;
+  readonly eid: string;
+  readonly name: string;
+  readonly status: string;
+  readonly type: string;
+}
+
+/** Entities by their ETSI personal identifier (`PNOEE-…`), as eID logins look them up. */
+export abstract class PersonLookup {
+  /** The entity with this personal identifier, of any type (a non-person must not be taken for one); null if none has it. */
+  abstract findByPid(pid: string): Promise<PersonByPid | null>;
+}
+
 /** Entities, and the names tokens are described with. */
 export abstract class EntityLookup {
   abstract findEntity(id: number): Promise<EntityRecord | null>;

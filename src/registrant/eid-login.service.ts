@@ -5,7 +5,8 @@ import { BearerTokenError, RegistrantError } from '../common/protocol-errors.js'
 import { isValidEstonianIdent } from '../model/business-id.js';
 import { verifyEidCertificate } from '../crypto/eid-certificate.js';
 import { AuditTrail } from '../audit/audit-trail.service.js';
-import { DirectoryStore, type PersonByPid } from '../directory/directory-store.js';
+import { DirectoryStore } from '../directory/directory-store.js';
+import { type PersonByPid, PersonLookup } from '../directory/lookups.js';
 import { AccessTokenVerifier } from '../tokens/access-token-verifier.js';
 import { type Principal } from '../tokens/principal.js';
 import { extractBearerToken } from '../tokens/bearer-token.strategy.js';
@@ -28,6 +29,7 @@ export class EidLoginService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: DirectoryStore,
+    private readonly persons: PersonLookup,
     private readonly accessTokens: AccessTokenVerifier,
     private readonly standing: PrincipalStanding,
     private readonly audit: AuditTrail,
@@ -39,8 +41,9 @@ export class EidLoginService {
     const pid = `PNO${values.countryCode}-${values.ident}`;
     const name = `${values.firstName} ${values.lastName}`;
     const via = { via: 'eid_login', certificate: input.certificate !== undefined };
-    // An unchanged person is only read: a write is a notification to every replica.
-    let person = await this.store.findByPid(pid);
+    // An unchanged person is only read, from the directory cache (which follows every change within a
+    // second): a returning person costs no round trip, and a write would be a notification to every replica.
+    let person = await this.persons.findByPid(pid);
     if (person === null) {
       // A new person changes no cached answer anywhere ('none-cached'): first logins leave the caches warm.
       person = await this.audit.audited(partner, async (tx) => {
