@@ -11,6 +11,13 @@ export const DIRECTORY_CACHE_MAX_AGE_MS = 5000;
  */
 export class DirectoryCache<K, V> {
   private readonly entries = new Map<K, { readonly value: V; readonly readAt: number }>();
+  /**
+   * Reads under way, so that the requests missing one key at once (every
+   * entry ages out under load) share one read. Joined only within the
+   * generation it started in: a request after a change never gets a value
+   * read before it. At most one per key, and only while it runs.
+   */
+  private readonly reading = new Map<K, { readonly generation: number; readonly value: Promise<V> }>();
 
   constructor(
     private readonly generation: () => number,
@@ -25,6 +32,23 @@ export class DirectoryCache<K, V> {
       this.entries.delete(key);
     }
     const generation = this.generation();
+    const under = this.reading.get(key);
+    if (under !== undefined && under.generation === generation) return under.value;
+    const value = this.read(key, generation, load, cacheable);
+    this.reading.set(key, { generation, value });
+    const done = () => {
+      if (this.reading.get(key)?.value === value) this.reading.delete(key);
+    };
+    value.then(done, done);
+    return value;
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.reading.clear();
+  }
+
+  private async read(key: K, generation: number, load: () => Promise<V>, cacheable: (value: V) => boolean): Promise<V> {
     const readAt = Date.now(); // the age counts from before the read: the value may be that old already
     const value = await load();
     if (cacheable(value) && this.generation() === generation) {
@@ -32,9 +56,5 @@ export class DirectoryCache<K, V> {
       this.entries.set(key, { value, readAt });
     }
     return value;
-  }
-
-  clear(): void {
-    this.entries.clear();
   }
 }

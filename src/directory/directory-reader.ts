@@ -36,7 +36,7 @@ export class DirectoryReader implements ClientLookup, PartyLookup, EntityLookup,
   private unsubscribe: (() => void) | undefined;
   private readonly clients = new DirectoryCache<string, ClientCredentials | null>(() => this.generation);
   /** Ids that name no client, apart and smaller: random ids must not push real clients out. */
-  private readonly unknownClients = new DirectoryCache<string, null>(() => this.generation, 10_000);
+  private readonly unknownClients = new DirectoryCache<string, ClientCredentials | null>(() => this.generation, 10_000);
   private readonly acting = new DirectoryCache<number, ActingParty[]>(() => this.generation);
   private readonly entities = new DirectoryCache<number, EntityRecord | null>(() => this.generation);
   private readonly parties = new DirectoryCache<number, PartyRecord | null>(() => this.generation);
@@ -87,12 +87,8 @@ export class DirectoryReader implements ClientLookup, PartyLookup, EntityLookup,
     const id = clientId.toLowerCase();
     // Ids that name no client are cached apart, in a smaller cache: a look-up then costs the same
     // whether or not the id exists (nothing to time), and random ids cannot push real clients out.
-    let found: ClientCredentials | null = null;
-    await this.cached(this.unknownClients, id, async () => {
-      found = await this.cached(this.clients, id, () => this.loadClientCredentials(id), (value) => value !== null);
-      return null;
-    }, () => found === null);
-    return found;
+    const known = () => this.cached(this.clients, id, () => this.loadClientCredentials(id), (value) => value !== null);
+    return this.cached(this.unknownClients, id, known, (value) => value === null);
   }
 
   operatorPartyId(): Promise<number | null> {

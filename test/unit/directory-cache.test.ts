@@ -39,4 +39,27 @@ describe('DirectoryCache', () => {
     await new Promise((resolve) => setTimeout(resolve, 40));
     expect(await cache.get('a', load)).toBe(2);
   });
+
+  it('shares one read among the requests that miss a key at once, but never across a change', async () => {
+    let generation = 0;
+    const cache = new DirectoryCache<string, number>(() => generation);
+    let loads = 0;
+    let release!: () => void;
+    const slow = () => new Promise<number>((resolve) => { const n = ++loads; release = () => resolve(n); });
+    const first = [cache.get('a', slow), cache.get('a', slow), cache.get('a', slow)];
+    expect(loads).toBe(1);
+    const firstRelease = release;
+    generation += 1; // a change while the read is under way: a later request reads afresh
+    const afterChange = cache.get('a', slow);
+    expect(loads).toBe(2);
+    firstRelease();
+    expect(await Promise.all(first)).toEqual([1, 1, 1]);
+    release();
+    expect(await afterChange).toBe(2);
+    // A failed read is shared too, and forgotten: the next request tries again.
+    const failing = [cache.get('b', () => Promise.reject(new Error('down'))), cache.get('b', async () => 7)];
+    await expect(failing[0]).rejects.toThrow('down');
+    await expect(failing[1]).rejects.toThrow('down');
+    expect(await cache.get('b', async () => 8)).toBe(8);
+  });
 });
