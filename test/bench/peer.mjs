@@ -71,15 +71,16 @@ async function main() {
   const keyFile = join(mkdtempSync(join(tmpdir(), 'bench-peer-')), 'client-priv.json');
   writeFileSync(keyFile, JSON.stringify(world.client.jwk), { mode: 0o600 });
   const ourToken = `${service.base}/auth/token`;
-  // The same arguments as run-peer.sh gives the peer; ours reads the client from the assertion's iss.
+  // The same arguments as run-peer.sh gives the peer; ours reads the client from the assertion's iss. A secret is
+  // passed as --client-secret=… : base64url may begin with a dash.
   const flows = {
     jwtBearer: {
       ours: () => load(['--url', ourToken, '--client-id', world.client.clientId, '--key', keyFile, '--aud', ourToken]),
       peer: () => load(['--url', peer.tokenUrl, '--client-id', 'm2m-client', '--key', join(PEER_DEPS, 'keys/client-priv.json'), '--aud', peer.tokenUrl, '--form-extra', 'client_id=m2m-client'], peer.pid),
     },
     clientCredentials: {
-      ours: () => load(['--mode', 'client-credentials', '--url', ourToken, '--client-id', world.secret.clientId, '--client-secret', world.secret.secret]),
-      peer: () => load(['--mode', 'client-credentials', '--url', peer.tokenUrl, '--client-id', 'cc-client', '--client-secret', peer.secret, '--form-extra', 'scope=api:read api:write'], peer.pid),
+      ours: () => load(['--mode', 'client-credentials', '--url', ourToken, '--client-id', world.secret.clientId, `--client-secret=${world.secret.secret}`]),
+      peer: () => load(['--mode', 'client-credentials', '--url', peer.tokenUrl, '--client-id', 'cc-client', `--client-secret=${peer.secret}`, '--form-extra', 'scope=api:read api:write'], peer.pid),
     },
   };
   const prove = dpopProver();

@@ -43,7 +43,21 @@ export async function seedWorld(service, { people: needsPeople = true, allConsen
 export async function refreshFamilies(service, world, count) {
   const made = [];
   for (let i = 0; i < count; i += SESSION_BROWSERS) {
-    made.push(...await Promise.all(world.jars.map(async (jar) => (await codeFlowTokens(service.base, world.app, undefined, REFRESH_SCOPE, jar)).tokens.refresh_token)));
+    made.push(...await Promise.all(world.jars.map(async (jar) => (await retried(() => codeFlowTokens(service.base, world.app, undefined, REFRESH_SCOPE, jar))).tokens.refresh_token)));
   }
   return made;
+}
+
+/**
+ * A flow started again when fetch loses its connection: after a load run, a kept-alive connection the service is
+ * just closing (its keep-alive timeout) can take the next request. An abandoned flow simply expires.
+ */
+async function retried(flow, attempts = 3) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await flow();
+    } catch (error) {
+      if (attempt === attempts || !(error instanceof TypeError && error.message === 'fetch failed')) throw error;
+    }
+  }
 }
