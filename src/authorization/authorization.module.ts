@@ -12,6 +12,7 @@ import { ConsentRecord } from './records/consent-record.js';
 import { GrantRecord } from './records/grant-record.js';
 import { LoginSessionRecord } from './records/login-session-record.js';
 import { RefreshTokenRecord } from './records/refresh-token-record.js';
+import { RefreshRotation } from './refresh-rotation.service.js';
 
 /** The tables this module owns. */
 export const AUTHORIZATION_TABLES = [LoginSessionRecord, AuthorizationRequestRecord, GrantRecord, AuthorizationCodeRecord, RefreshTokenRecord, ConsentRecord];
@@ -19,7 +20,7 @@ export const AUTHORIZATION_TABLES = [LoginSessionRecord, AuthorizationRequestRec
 /** The authorization-code flow's state: requests, login sessions, consents, grants with their codes and refresh tokens. */
 @Module({
   imports: [DirectoryModule, TokensModule],
-  providers: [AuthorizationRequests, LoginSessions, Consents, Grants, AuthorizationPurge],
-  exports: [AuthorizationRequests, LoginSessions, Consents, Grants],
+  providers: [AuthorizationRequests, LoginSessions, Consents, Grants, RefreshRotation, AuthorizationPurge],
+  exports: [AuthorizationRequests, LoginSessions, Consents, Grants, RefreshRotation],
 })
 export class AuthorizationModule {}

@@ -39,7 +39,8 @@ export interface RedeemableCode {
   readonly expired: boolean;
 }
 
-const GRANT_COLUMNS = `g.id, g.client_id AS "clientId", g.entity_id AS "entityId", g.party_id AS "partyId", g.scope, g.login_session_id AS "loginSessionId",
+/** A grant's columns as Grant's fields, from `grants g`. */
+export const GRANT_COLUMNS = `g.id, g.client_id AS "clientId", g.entity_id AS "entityId", g.party_id AS "partyId", g.scope, g.login_session_id AS "loginSessionId",
   g.auth_time AS "authTime", g.amr, g.dpop_jkt AS "dpopJkt", g.expires_at AS "expiresAt"`;
 
 /**
@@ -48,7 +49,7 @@ const GRANT_COLUMNS = `g.id, g.client_id AS "clientId", g.entity_id AS "entityId
  * and, through its id as `sid` on the revocation list, every access token
  * issued from it, on every replica. Codes and refresh tokens are kept as
  * digests; each is used by one conditional UPDATE, so of concurrent uses on
- * any replicas exactly one wins.
+ * any replicas exactly one wins (refresh tokens: RefreshRotation).
  */
 @Injectable()
 export class Grants {
@@ -103,35 +104,6 @@ export class Grants {
       [codeDigest],
     );
     return rows.length === 1;
-  }
-
-  /** The grant behind a refresh token, if the token is unused and neither it nor its grant has ended; `reused` if it was used before. */
-  async findByRefreshToken(token: string): Promise<{ grant: Grant; digest: string } | 'reused' | null> {
-    if (token.length > 64) return null;
-    const [row]: (Grant & { digest: string; usedAt: Date | null; live: boolean })[] = await this.dataSource.query(
-      `SELECT ${GRANT_COLUMNS}, t.digest, t.used_at AS "usedAt",
-              (t.expires_at > now() AND g.expires_at > now() AND g.revoked_at IS NULL) AS live
-         FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.digest = ANY($1)`,
-      [this.digest.digestsUnderEveryKey(token)],
-    );
-    if (row === undefined) return null;
-    const { digest, usedAt, live, ...grant } = row;
-    if (usedAt !== null) {
-      await this.end(grant.id, grant.entityId); // RFC 9700 §4.14.2: a used refresh token again means two holders
-      return 'reused';
-    }
-    return live ? { grant, digest } : null;
-  }
-
-  /** Rotates: uses the old refresh token (one caller wins) and returns its successor, or null when another use came first. */
-  async rotate(grant: Grant, digest: string): Promise<string | null> {
-    return this.dataSource.transaction(async (tx) => {
-      const [used]: [unknown[], number] = await tx.query(
-        'UPDATE refresh_tokens SET used_at = now() WHERE digest = $1 AND used_at IS NULL AND expires_at > now() RETURNING digest',
-        [digest],
-      );
-      return used.length === 1 ? this.newRefreshToken(grant, tx) : null;
-    });
   }
 
   /** Binds the grant's refresh tokens to a DPoP key (a public client's, RFC 9449 §5). */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Grants } from '../../authorization/grants.service.js';
+import { RefreshRotation } from '../../authorization/refresh-rotation.service.js';
 import { OAuthError } from '../../common/protocol-errors.js';
 import { GRANT_TYPE } from '../../contract/urns.js';
 import { GrantTokens } from '../grant-tokens.service.js';
@@ -7,6 +7,7 @@ import type { Grant, GrantContext, TokenForm, TokenResponse } from './grant.js';
 
 const REFUSED = 'The refresh token is unknown, expired or revoked, or was not issued to this client';
 const REUSED = 'The refresh token was used before: its grant has ended, with every token issued from it';
+const UNBOUND = 'This refresh token is bound to a DPoP key: send a proof made with it';
 
 /**
  * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): every use returns a new
@@ -24,7 +25,7 @@ export class RefreshTokenGrant implements Grant {
   readonly parameters = { refresh_token: 'The refresh token last issued', scope: 'Space-separated, to ask for less than the grant holds' };
 
   constructor(
-    private readonly grants: Grants,
+    private readonly rotation: RefreshRotation,
     private readonly tokens: GrantTokens,
   ) {}
 
@@ -32,18 +33,21 @@ export class RefreshTokenGrant implements Grant {
     const token = form.get('refresh_token');
     if (!token) throw new OAuthError('invalid_request', 'The refresh_token parameter is required');
     const credentials = context.client!.credentials;
-    const found = await this.grants.findByRefreshToken(token);
+    const { clientId } = credentials.client;
+    const { jkt } = context.confirmation;
+    const found = await this.rotation.find(token, clientId, jkt);
     if (found === 'reused') throw new OAuthError('invalid_grant', REUSED);
-    if (found === null || found.grant.clientId !== credentials.client.clientId) throw new OAuthError('invalid_grant', REFUSED);
-    if (found.grant.dpopJkt !== null && context.confirmation.jkt !== found.grant.dpopJkt) {
-      throw new OAuthError('invalid_grant', 'This refresh token is bound to a DPoP key: send a proof made with it');
-    }
-    const decision = await this.tokens.decide(found.grant, credentials, form.get('scope'));
-    const next = await this.grants.rotate(found.grant, found.digest);
-    if (next === null) {
-      await this.grants.end(found.grant.id, found.grant.entityId);
-      throw new OAuthError('invalid_grant', REUSED);
-    }
+    if (found === null || found.grant.clientId !== clientId) throw new OAuthError('invalid_grant', REFUSED);
+    if (found.grant.dpopJkt !== null && jkt !== found.grant.dpopJkt) throw new OAuthError('invalid_grant', UNBOUND);
+    // Decided before the token is used up: a refusal (or a scope beyond the grant's) leaves it usable.
+    const decision = await this.tokens.decide(found.grant, credentials, form.get('scope')).catch(async (error: unknown) => {
+      // A remembered token was not read: if it was used on another replica, that reuse must still end its grant.
+      if (found.remembered && (await this.rotation.find(token, clientId, jkt, false)) === 'reused') throw new OAuthError('invalid_grant', REUSED);
+      throw error;
+    });
+    const next = await this.rotation.rotate(found, clientId, jkt);
+    if (next === 'reused') throw new OAuthError('invalid_grant', REUSED);
+    if (next === null) throw new OAuthError('invalid_grant', REFUSED);
     return this.tokens.respond(decision, context, { refreshToken: next });
   }
 }
