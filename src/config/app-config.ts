@@ -3,8 +3,7 @@ import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { MIN_SECRET_BYTES } from '../crypto/aes-token-codec.js';
-import type { RegisteredPublicKey } from '../crypto/public-key.js';
-import { parseBootstrap } from './bootstrap-config.js';
+import { type BootstrapOperator, parseBootstrap } from './bootstrap-config.js';
 import { type CodeFlowConfig, parseCodeFlowConfig } from './code-flow-config.js';
 import { parseTlsConfig, type TlsConfig } from './tls-config.js';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
@@ -66,9 +65,7 @@ export interface AppConfig {
   /** The TLS listener, client certificates, TRUSTED_PROXIES, MTLS_PUBLIC_URL and DPOP_NONCE (tls-config.ts). */
   readonly tls: TlsConfig;
   readonly codeFlow: CodeFlowConfig;
-  readonly bootstrapOperator:
-    | { readonly clientId: string; readonly publicKey: RegisteredPublicKey; readonly name: string }
-    | undefined;
+  readonly bootstrapOperator: BootstrapOperator | undefined;
 }
 
 export class ConfigError extends Error {

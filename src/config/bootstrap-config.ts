@@ -1,13 +1,19 @@
-import { parsePublicKey } from '../crypto/public-key.js';
+import { parsePublicKey, type RegisteredPublicKey } from '../crypto/public-key.js';
 import { isUuid } from '../model/business-id.js';
-import type { AppConfig } from './app-config.js';
+
+/** The operator client made at start-up from BOOTSTRAP_OPERATOR_*. */
+export interface BootstrapOperator {
+  readonly clientId: string;
+  readonly publicKey: RegisteredPublicKey;
+  readonly name: string;
+}
 
 /** BOOTSTRAP_OPERATOR_*: both or neither; the client id a UUID, the key one we accept. */
 export function parseBootstrap(
   env: NodeJS.ProcessEnv,
   value: (name: string) => string | undefined,
   problems: string[],
-): AppConfig['bootstrapOperator'] {
+): BootstrapOperator | undefined {
   const clientId = value('BOOTSTRAP_OPERATOR_CLIENT_ID');
   const publicKey = env.BOOTSTRAP_OPERATOR_PUBLIC_KEY?.trim() || undefined;
   if (clientId === undefined && publicKey === undefined) return undefined;
