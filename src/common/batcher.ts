@@ -3,12 +3,16 @@ import { QueueFullError } from './concurrency-limit.js';
 /**
  * Gathers single requests into batches. Up to `maxInFlight` batches run at
  * once; whatever arrives meanwhile waits and goes together in the next one.
- * At low load each request goes at once, alone; under load one round trip
- * serves many, so the cost per request falls as the load rises.
+ * A batch leaves at the end of the event loop's turn (setImmediate), so the
+ * requests of one turn (everything read from the sockets at once) go
+ * together even when a slot is free: bigger batches, fewer wake-ups of
+ * Postgres. At low load each request still goes at once, alone; under load
+ * one round trip serves many, so the cost per request falls as the load rises.
  */
 export class Batcher<T, R> {
   private readonly waiting: { item: T; resolve: (result: R) => void; reject: (error: unknown) => void }[] = [];
   private inFlight = 0;
+  private scheduled = false;
 
   /**
    * `run` answers each item of a batch, in order. When a batch fails with an
@@ -25,7 +29,12 @@ export class Batcher<T, R> {
     if (this.waiting.length >= (this.options.maxWaiting ?? Infinity)) return Promise.reject(new QueueFullError());
     return new Promise<R>((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
-      this.next();
+      if (this.scheduled) return;
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.next();
+      });
     });
   }
 

@@ -11,7 +11,7 @@ function deferred<T>() {
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('Batcher', () => {
-  it('sends the first item alone, gathers what arrives meanwhile into the next batch, and answers each in order', async () => {
+  it('sends a lone item alone, gathers what arrives meanwhile into the next batch, and answers each in order', async () => {
     const batches: number[][] = [];
     const gates: ReturnType<typeof deferred<void>>[] = [];
     const batcher = new Batcher<number, string>(async (items) => {
@@ -22,9 +22,10 @@ describe('Batcher', () => {
       return items.map((item) => `answer ${item}`);
     }, { maxBatch: 3, maxInFlight: 1 });
 
-    const answers = [1, 2, 3, 4, 5, 6].map((item) => batcher.add(item));
+    const answers = [batcher.add(1)];
     await tick();
     expect(batches).toEqual([[1]]);
+    answers.push(...[2, 3, 4, 5, 6].map((item) => batcher.add(item)));
     gates[0].resolve();
     await tick();
     expect(batches).toEqual([[1], [2, 3, 4]]); // maxBatch
@@ -33,6 +34,16 @@ describe('Batcher', () => {
     gates[2].resolve();
     expect(await Promise.all(answers)).toEqual(['answer 1', 'answer 2', 'answer 3', 'answer 4', 'answer 5', 'answer 6']);
     expect(batches).toEqual([[1], [2, 3, 4], [5, 6]]);
+  });
+
+  it('sends the items of one turn of the event loop together, even with a slot free', async () => {
+    const batches: number[][] = [];
+    const batcher = new Batcher<number, number>(async (items) => {
+      batches.push(items);
+      return items;
+    }, { maxBatch: 10, maxInFlight: 2 });
+    expect(await Promise.all([1, 2, 3].map((item) => batcher.add(item)))).toEqual([1, 2, 3]);
+    expect(batches).toEqual([[1, 2, 3]]);
   });
 
   it('refuses at once with QueueFullError while maxWaiting items wait, and takes more once a batch has left', async () => {
@@ -76,6 +87,7 @@ describe('Batcher', () => {
       return items.map((item) => item * 10);
     }, { maxBatch: 10, maxInFlight: 1 });
     const first = batcher.add(1);
+    await tick();
     const failed = [batcher.add(2), batcher.add(3)];
     gate.resolve();
     expect(await first).toBe(1);
@@ -91,8 +103,9 @@ describe('Batcher', () => {
       await gate.promise;
       throw new Error(items.includes(1) ? 'unreachable' : 'bad query');
     }, { maxBatch: 10, maxInFlight: 1, failsWaiting: (error) => (error as Error).message === 'unreachable' });
-    const outcomes = [1, 2, 3].map((item) => batcher.add(item).catch((error: Error) => error.message));
+    const outcomes = [batcher.add(1).catch((error: Error) => error.message)];
     await tick();
+    outcomes.push(...[2, 3].map((item) => batcher.add(item).catch((error: Error) => error.message)));
     gate.resolve();
     expect(await Promise.all(outcomes)).toEqual(['unreachable', 'unreachable', 'unreachable']);
     expect(batches).toEqual([[1]]); // 2 and 3 never went
