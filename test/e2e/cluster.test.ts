@@ -35,10 +35,13 @@ describe('cluster mode', () => {
   it('serves from every worker, and stops them all on SIGTERM without failing a request', async () => {
     const pids = workerPids();
     expect(pids).toHaveLength(2);
-    await Promise.all(Array.from({ length: 40 }, () => fetch(`${base}/auth/jwks`, { headers: { connection: 'close' } }).then((response) => response.text())));
-    // Each request is logged (at debug) with the pid of the process that served it.
-    const servedBy = new Set(readFileSync(logFile, 'utf8').split('\n').filter((line) => line.includes('"path":"/auth/jwks"')).map((line) => JSON.parse(line).pid));
-    expect([...servedBy].sort()).toEqual([...pids].sort());
+    // Each request is logged (at debug) with the pid of the process that served it. Ready means one worker
+    // answers; the other may still be starting, so requests go until both have served (or 10 s have passed).
+    const servedBy = () => new Set(readFileSync(logFile, 'utf8').split('\n').filter((line) => line.includes('"path":"/auth/jwks"')).map((line) => JSON.parse(line).pid));
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline && servedBy().size < pids.length;) {
+      await Promise.all(Array.from({ length: 40 }, () => fetch(`${base}/auth/jwks`, { headers: { connection: 'close' } }).then((response) => response.text())));
+    }
+    expect([...servedBy()].sort()).toEqual([...pids].sort());
 
     let stopping = false;
     const outcomes: string[] = [];
