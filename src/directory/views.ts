@@ -1,6 +1,6 @@
 import type { ClientAuthMethod } from '../contract/urns.js';
 import type { ClientKeyView, EntityClientView, EntityView, MembershipView, PartyView } from '../contract/wire.js';
-import { partyRole, type PartyType } from '../model/business-id.js';
+import { partyRole } from '../model/business-id.js';
 import type { EntityClientKeyRecord } from './records/entity-client-key-record.js';
 import type { EntityClientRecord } from './records/entity-client-record.js';
 import type { EntityRecord } from './records/entity-record.js';
@@ -39,7 +39,7 @@ export function partyView(party: PartyRecord, timeZone: string): PartyView {
     business_id_type: party.businessIdType,
     entity_id: party.entityId,
     type: party.type,
-    role: partyRole(party.type as PartyType),
+    role: partyRole(party.type),
     status: party.status,
     recorded_at: formatRecordedAt(party.recordedAt, timeZone),
     recorded_by: party.recordedBy,

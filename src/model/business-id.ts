@@ -132,7 +132,8 @@ export function validatePartyBusinessId(idType: string, id: string): string | nu
   return check(idType, id);
 }
 
-export function partyRole(type: PartyType): string {
+/** The role of a token acting for a party of this type (a PartyType, as stored). */
+export function partyRole(type: string): string {
   return `flex_${type}`;
 }
 

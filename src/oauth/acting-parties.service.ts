@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ActingPartiesResponse, ActingPartyItem } from '../contract/wire.js';
 import { EntityLookup, PartyLookup } from '../directory/lookups.js';
+import { partyRole } from '../model/business-id.js';
 import type { Principal } from '../tokens/principal.js';
 
 @Injectable()
@@ -29,7 +30,7 @@ export class ActingPartiesService {
         party_id: party.id,
         party_name: party.name,
         type: party.type,
-        role: `flex_${party.type}`,
+        role: partyRole(party.type),
         business_id: party.businessId,
         business_id_type: party.businessIdType,
         entity_id: party.entityId,

@@ -5,7 +5,7 @@ import type { TokenConfirmation, TokenResponse } from '../contract/wire.js';
 import type { ActingParty, ClientCredentials } from '../directory/lookups.js';
 import { ScopeSet, ScopeSyntaxError } from '../model/scope.js';
 import { AccessTokenIssuer, type IssueLimits } from '../tokens/access-token-issuer.js';
-import { ENTITY_ROLE } from '../tokens/principal.js';
+import { roleActingFor } from '../tokens/principal.js';
 import { grantedScope } from './grants/granted-scope.js';
 import { PartyResolver } from './party-resolver.js';
 import type { SenderConfirmation } from './sender-constraint/sender-confirmation.js';
@@ -56,7 +56,7 @@ export class ClientTokens {
       eid: entity.eid,
       entityId: entity.id,
       partyId: acting?.party.id,
-      role: acting === undefined ? ENTITY_ROLE : `flex_${acting.party.type}`,
+      role: roleActingFor(acting?.party),
       scope,
       claims,
       cnf,

@@ -11,7 +11,7 @@ import { splitOpenIdScopes } from '../model/code-flow-scope.js';
 import { ScopeSet } from '../model/scope.js';
 import { AccessTokenIssuer } from '../tokens/access-token-issuer.js';
 import { IdTokenIssuer } from '../tokens/id-token-issuer.js';
-import { ENTITY_ROLE } from '../tokens/principal.js';
+import { roleActingFor } from '../tokens/principal.js';
 import type { GrantContext } from './grants/grant.js';
 
 /** What a grant's next tokens will say, decided from the directory's live state before anything is used up. */
@@ -83,7 +83,7 @@ export class GrantTokens {
       eid: person.eid,
       entityId: person.id,
       partyId: acting?.party.id,
-      role: acting === undefined ? ENTITY_ROLE : `flex_${acting.party.type}`,
+      role: roleActingFor(acting?.party),
       scope,
       openidScopes: openid,
       sessionId: grant.id,

@@ -1,5 +1,6 @@
 import type { TokenConfirmation } from '../contract/wire.js';
 import type { RegistrantTokenPayload } from '../crypto/aes-token-codec.js';
+import { partyRole } from '../model/business-id.js';
 import { splitOpenIdScopes, type OpenIdScope } from '../model/code-flow-scope.js';
 import { ScopeSet } from '../model/scope.js';
 
@@ -32,6 +33,11 @@ export const TOKEN_EXCHANGE_CLIENT_ID = 'token-exchange';
 
 /** The role of a token acting for no party (entity-level, or a person for herself). */
 export const ENTITY_ROLE = 'flex_entity';
+
+/** A token's role: its party's, or ENTITY_ROLE when it acts for none. */
+export function roleActingFor(party: { readonly type: string } | undefined): string {
+  return party === undefined ? ENTITY_ROLE : partyRole(party.type);
+}
 
 /** Who is calling, as established by a verified access token or registrant token. */
 export class Principal {

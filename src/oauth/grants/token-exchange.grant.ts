@@ -3,6 +3,7 @@ import { GRANT_TYPE, TOKEN_TYPE, type TokenType } from '../../contract/urns.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { OAuthError } from '../../common/protocol-errors.js';
+import { partyRole } from '../../model/business-id.js';
 import { ASSUME_PARTY_FORM, AssumePartyScopeError, parseAssumePartyScope, type AssumePartyScope } from '../../model/assume-party-scope.js';
 import type { RegistrantTokenPayload } from '../../crypto/aes-token-codec.js';
 import { EntityLookup, PartyLookup } from '../../directory/lookups.js';
@@ -93,7 +94,7 @@ export class TokenExchangeGrant implements Grant {
       eid: person.eid,
       entityId: person.id,
       partyId: acting.party.id,
-      role: `flex_${acting.party.type}`,
+      role: partyRole(acting.party.type),
       scope: granted,
       sessionId: subject.jti,
       cnf: context.confirmation.for(undefined),
