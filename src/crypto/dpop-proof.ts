@@ -1,9 +1,9 @@
-import { constants, createHash, createPublicKey, randomUUID, sign, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, randomUUID, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { decodeBase64Url } from './base64url.js';
 import { JWS_ALGORITHMS, type JwsAlgorithm } from './jws-algorithms.js';
-import { verifyJwsSignature } from './jws-signature.js';
+import { signJws, verifyJwsSignature } from './jws-signature.js';
 import { parsePublicKey, PublicKeyError, type RegisteredPublicKey, toKeyObject } from './public-key.js';
-import { hasDuplicateMemberNames } from './strict-json.js';
+import { decodeJsonObjectSegment } from './strict-json.js';
 
 /** The algorithms a DPoP proof may be signed with (RFC 9449 §5.1 dpop_signing_alg_values_supported): ours, asymmetric only. */
 export const DPOP_ALGORITHMS = JWS_ALGORITHMS;
@@ -174,36 +174,12 @@ function defaultAlgorithm(key: KeyObject): JwsAlgorithm {
   throw new DpopProofError('A DPoP key must be EC P-256, Ed25519 or RSA');
 }
 
-function signJws(alg: JwsAlgorithm, input: string, key: KeyObject): Buffer {
-  const data = Buffer.from(input, 'ascii');
-  switch (alg) {
-    case 'ES256':
-      return sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' });
-    case 'RS256':
-      return sign('sha256', data, { key, padding: constants.RSA_PKCS1_PADDING });
-    case 'PS256':
-      return sign('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
-    case 'EdDSA':
-      return sign(null, data, key);
-  }
-}
-
 function encode(value: object): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
 function decodeJsonObject(segment: string, part: string): Record<string, unknown> {
-  const bytes = decodeBase64Url(segment);
-  if (bytes === null || bytes.length === 0) throw new DpopProofError(`The DPoP proof ${part} is not base64url`);
-  let text: string;
-  let parsed: unknown;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    parsed = JSON.parse(text);
-  } catch {
-    throw new DpopProofError(`The DPoP proof ${part} is not JSON`);
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new DpopProofError(`The DPoP proof ${part} is not a JSON object`);
-  if (hasDuplicateMemberNames(text)) throw new DpopProofError(`The DPoP proof ${part} repeats a member name`);
-  return parsed as Record<string, unknown>;
+  const decoded = decodeJsonObjectSegment(segment);
+  if ('problem' in decoded) throw new DpopProofError(`The DPoP proof ${part} ${decoded.problem}`);
+  return decoded.object;
 }

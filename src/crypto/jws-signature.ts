@@ -1,4 +1,4 @@
-import { constants, verify, type KeyObject } from 'node:crypto';
+import { constants, sign, verify, type KeyObject } from 'node:crypto';
 
 import type { JwsAlgorithm } from './jws-algorithms.js';
 
@@ -29,5 +29,20 @@ export function verifyJwsSignature(alg: JwsAlgorithm, signingInput: string, sign
     }
   } catch {
     return false;
+  }
+}
+
+/** The JWS signature of `signingInput` under `key` with `alg` (the twin of verifyJwsSignature; ECDSA as r || s). */
+export function signJws(alg: JwsAlgorithm, signingInput: string, key: KeyObject): Buffer {
+  const data = Buffer.from(signingInput, 'ascii');
+  switch (alg) {
+    case 'ES256':
+      return sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' });
+    case 'RS256':
+      return sign('sha256', data, { key, padding: constants.RSA_PKCS1_PADDING });
+    case 'PS256':
+      return sign('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
+    case 'EdDSA':
+      return sign(null, data, key);
   }
 }

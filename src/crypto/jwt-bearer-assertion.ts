@@ -2,7 +2,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { decodeBase64Url } from './base64url.js';
 import { JWS_ALGORITHMS, KID_PATTERN, type JwsAlgorithm } from './jws-algorithms.js';
 import { verifyJwsSignature } from './jws-signature.js';
-import { hasDuplicateMemberNames } from './strict-json.js';
+import { decodeJsonObjectSegment } from './strict-json.js';
 import { RegisteredPublicKey, toKeyObject } from './public-key.js';
 
 /** Why an assertion was refused; the message is safe to show the client. */
@@ -170,19 +170,9 @@ function numericDate(value: unknown, name: string, required: boolean): number | 
 }
 
 function decodeJsonObject(segment: string, part: string): Record<string, unknown> {
-  const bytes = decodeBase64Url(segment);
-  if (bytes === null || bytes.length === 0) throw new AssertionError(`The assertion ${part} is not base64url`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch {
-    throw new AssertionError(`The assertion ${part} is not JSON`);
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new AssertionError(`The assertion ${part} is not a JSON object`);
-  }
-  if (hasDuplicateMemberNames(bytes.toString('utf8'))) throw new AssertionError(`The assertion ${part} repeats a member name`);
-  return parsed as Record<string, unknown>;
+  const decoded = decodeJsonObjectSegment(segment);
+  if ('problem' in decoded) throw new AssertionError(`The assertion ${part} ${decoded.problem}`);
+  return decoded.object;
 }
 
 function safe(text: string): string {

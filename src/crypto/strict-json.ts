@@ -1,3 +1,5 @@
+import { decodeBase64Url } from './base64url.js';
+
 /**
  * JSON.parse keeps the last of duplicate member names; other parsers keep
  * the first. A token read differently by two parsers is an attack surface
@@ -34,4 +36,25 @@ export function hasDuplicateMemberNames(text: string): boolean {
     }
   }
   return false;
+}
+
+/**
+ * A JWS header or payload segment (RFC 7515 §5.2 steps 2-4): base64url of a
+ * UTF-8 JSON object with no repeated member name. The object, or what is
+ * wrong with it, worded to follow "The <token> <part> ".
+ */
+export function decodeJsonObjectSegment(segment: string): { readonly object: Record<string, unknown> } | { readonly problem: string } {
+  const bytes = decodeBase64Url(segment);
+  if (bytes === null || bytes.length === 0) return { problem: 'is not base64url' };
+  let text: string;
+  let parsed: unknown;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    parsed = JSON.parse(text);
+  } catch {
+    return { problem: 'is not JSON' };
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { problem: 'is not a JSON object' };
+  if (hasDuplicateMemberNames(text)) return { problem: 'repeats a member name' };
+  return { object: parsed as Record<string, unknown> };
 }
