@@ -69,13 +69,9 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  /**
-   * The statements of every login are named, so each connection prepares them
-   * once: parsing and planning them anew cost Postgres more than running them.
-   */
-  private async query<T>(text: string, values: unknown[]): Promise<T[]> {
-    const name = STATEMENT_NAMES.get(text);
-    return (await this.pool.query(name === undefined ? { text, values } : { name, text, values })).rows as T[];
+  /** A statement as text, or named (each connection then prepares it once). */
+  private async query<T>(statement: string | Statement, values: unknown[]): Promise<T[]> {
+    return (await this.pool.query(typeof statement === 'string' ? { text: statement, values } : { ...statement, values })).rows as T[];
   }
 
   /** Charges an attempt to its keys, or throws ThrottledError having charged nothing. */
@@ -172,6 +168,15 @@ export class LoginThrottle implements OnModuleInit, OnModuleDestroy {
   }
 }
 
+/**
+ * The statements of every login are named, so each connection prepares them
+ * once: parsing and planning them anew cost Postgres more than running them.
+ */
+interface Statement {
+  readonly name: string;
+  readonly text: string;
+}
+
 // Each statement is one transaction that locks its rows in key order, so concurrent ones queue instead of deadlocking.
 const LOCKED_KEYS = 'WITH locked AS MATERIALIZED (SELECT key FROM login_throttles WHERE key = ANY($1) ORDER BY key FOR UPDATE)';
 
@@ -182,7 +187,7 @@ const LOCKED_KEYS = 'WITH locked AS MATERIALIZED (SELECT key FROM login_throttle
  * lock's, or 1 when it is only full of pending attempts), and the keys charged.
  * $1 keys, $2 their limits, $3 username, $4 address, $5 known-address days, $6 window seconds.
  */
-const ADMIT = `
+const ADMIT: Statement = { name: 'login-throttle-admit', text: `
   WITH wanted AS (
     SELECT key, lim FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS w(key, lim, n)
      WHERE n = 1 OR NOT EXISTS (SELECT 1 FROM login_known_addresses
@@ -204,17 +209,17 @@ const ADMIT = `
      WHERE t.key = l.key AND cardinality(v.missing) = 0 AND v.retry_after IS NULL
     RETURNING t.key
   )
-  SELECT missing, retry_after, array(SELECT key FROM charged) AS charged FROM verdict`;
+  SELECT missing, retry_after, array(SELECT key FROM charged) AS charged FROM verdict` };
 
-const RELEASE = `${LOCKED_KEYS}
-  UPDATE login_throttles t SET pending = greatest(t.pending - 1, 0) FROM locked l WHERE t.key = l.key`;
+const RELEASE: Statement = { name: 'login-throttle-release', text: `${LOCKED_KEYS}
+  UPDATE login_throttles t SET pending = greatest(t.pending - 1, 0) FROM locked l WHERE t.key = l.key` };
 
 /**
  * A failure in the window (a new window when the old one is over); at the
  * limit, a lock doubled per earlier lockout, which a quiet spell as long as
  * the longest lockout forgives. $1 keys, $2 limits, $3 window, $4 lockout, $5 max lockout.
  */
-const FAIL = `
+const FAIL: Statement = { name: 'login-throttle-fail', text: `
   WITH locked AS MATERIALIZED (
     SELECT t.key, c.lim,
            t.window_started_at < now() - make_interval(secs => $3) AS expired,
@@ -231,10 +236,10 @@ const FAIL = `
          locked_until = CASE WHEN l.failures >= l.lim
                              THEN now() + make_interval(secs => least($4::float8 * 2 ^ least(l.lockouts, 30), $5))
                              ELSE t.locked_until END
-    FROM locked l WHERE t.key = l.key`;
+    FROM locked l WHERE t.key = l.key` };
 
 /** $1 keys, $2 those a success clears, $3 username, $4 address. */
-const SUCCEED = `${LOCKED_KEYS}, settled AS (
+const SUCCEED: Statement = { name: 'login-throttle-succeed', text: `${LOCKED_KEYS}, settled AS (
     UPDATE login_throttles t
        SET pending = greatest(t.pending - 1, 0),
            failures = CASE WHEN t.key = ANY($2) AND NOT coalesce(t.locked_until > now(), false) THEN 0 ELSE t.failures END,
@@ -242,14 +247,6 @@ const SUCCEED = `${LOCKED_KEYS}, settled AS (
       FROM locked l WHERE t.key = l.key
   )
   INSERT INTO login_known_addresses (username, address) VALUES ($3, $4)
-      ON CONFLICT (username, address) DO UPDATE SET last_success_at = now()`;
+      ON CONFLICT (username, address) DO UPDATE SET last_success_at = now()` };
 
-const CREATE_KEYS = 'INSERT INTO login_throttles (key) SELECT unnest($1::text[]) ORDER BY 1 ON CONFLICT (key) DO NOTHING';
-
-const STATEMENT_NAMES = new Map([
-  [ADMIT, 'login-throttle-admit'],
-  [CREATE_KEYS, 'login-throttle-create-keys'],
-  [RELEASE, 'login-throttle-release'],
-  [FAIL, 'login-throttle-fail'],
-  [SUCCEED, 'login-throttle-succeed'],
-]);
+const CREATE_KEYS: Statement = { name: 'login-throttle-create-keys', text: 'INSERT INTO login_throttles (key) SELECT unnest($1::text[]) ORDER BY 1 ON CONFLICT (key) DO NOTHING' };

@@ -1,9 +1,8 @@
 // npm run bench:jti: how many jti claims a second Postgres takes, which bounds cluster-wide
 // JWT-bearer logins (every login inserts one row, whichever replica serves it). It drives the
-// service's own claim path: ReplayStore's batched `unnest` insert (the statement below is a copy
-// of CLAIM_BATCH in src/oauth/replay-store.ts), synchronous_commit off, the service's Batcher
-// with its settings (up to 500 claims a batch, two batches in flight, one connection each, per
-// process), and 64 claimers at once, spread over 1 to 8 simulated processes. On the embedded
+// service's own claim path: ReplayStore's batched `unnest` insert (its own CLAIM_BATCH statement),
+// synchronous_commit off, the service's Batcher with its settings (up to 500 claims a batch, two
+// batches in flight, one connection each, per process), and 64 claimers at once, spread over 1 to 8 simulated processes. On the embedded
 // Postgres (its data in a temporary folder, removed afterwards) or DATABASE_URL's database.
 // See docs/scaling.md.
 import { randomUUID } from 'node:crypto';
@@ -15,17 +14,10 @@ import { Batcher } from '../../dist/src/common/batcher.js';
 import { createDataSource } from '../../dist/src/database/data-source.js';
 import { ensureDatabase, startEmbeddedPostgres } from '../../dist/src/database/embedded-postgres.js';
 import { migrateDatabase } from '../../dist/src/database/migrate.js';
+import { CLAIM_BATCH } from '../../dist/src/oauth/replay-store.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CLAIMERS = Number(process.env.BENCH_CLAIMERS ?? 64);
-const CLAIM_BATCH = {
-  name: 'claim-assertion-jtis',
-  text: `INSERT INTO used_assertions (client_id, jti, expires_at)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[])
-         ON CONFLICT (client_id, jti) DO UPDATE SET expires_at = EXCLUDED.expires_at
-           WHERE used_assertions.expires_at < now()
-         RETURNING client_id::text, jti`,
-};
 
 const dataDir = process.env.DATABASE_URL ? undefined : mkdtempSync(join(tmpdir(), 'token-issuer-jti-bench-'));
 const server = dataDir === undefined ? undefined : await startEmbeddedPostgres(dataDir, Number(process.env.BENCH_PORT ?? 3911));
