@@ -9,7 +9,7 @@ import pg from 'pg';
 import { connectOrStartEmbedded } from '../../dist/src/database/embedded-postgres.js';
 import { argon2PerSecond, codecRates, limitPerSecond, primitiveRates } from './lib/crypto-rates.mjs';
 import { CONNECTIONS, drive } from './lib/drive.mjs';
-import { passwordFlowSteps, refreshStep, sessionFlowSteps } from './lib/flows.mjs';
+import { dpopClientCredentialsStep, passwordFlowSteps, refreshStep, sessionFlowSteps, withDpopProofs } from './lib/flows.mjs';
 import { assertionFor, dpopProver, estonianIdents, FORM, JSON_BODY, JWT_BEARER, PASSWORD, token } from './lib/seed.mjs';
 import { startService, waitReady } from './lib/service.mjs';
 import { scenarioTargets } from './lib/targets.mjs';
@@ -63,18 +63,13 @@ async function main() {
   }
   await scenario('client-credentials-login', () => ({ method: 'POST', path: '/auth/token', headers: { ...FORM, authorization: secret.basic }, body: 'grant_type=client_credentials' }));
   {
-    // RFC 9449: every request carries a proof of its own (one signature to verify, one jti row), signed just before
-    // the scenario with an iat mid-run, within the service's 60 s window; enough for 20,000 requests a second (a
-    // proof sent twice is a replay, answered 401).
     const prove = dpopProver();
-    const proofs = (request) => { const iat = Math.floor(Date.now() / 1000) + Math.floor((SECONDS + WARMUP) / 2); return Array.from({ length: 20_000 * (SECONDS + WARMUP) }, () => prove({ ...request, iat })); };
-    const withProof = (list) => inTurn(list, (req, dpop) => ({ ...req, headers: { ...req.headers, dpop } }));
-    await scenario('dpop-client-credentials-login', () => ({ method: 'POST', path: '/auth/token', headers: { ...FORM, authorization: secret.basic }, body: 'grant_type=client_credentials', setupRequest: withProof(proofs({ method: 'POST', url: `${base}/auth/token` })) }));
+    await scenario('dpop-client-credentials-login', () => dpopClientCredentialsStep(base, secret, prove, SECONDS + WARMUP));
     await scenario('dpop-userinfo', async () => {
       const issued = await (await fetch(`${base}/auth/token`, { method: 'POST', headers: { ...FORM, authorization: secret.basic, dpop: prove({ method: 'POST', url: `${base}/auth/token` }) }, body: 'grant_type=client_credentials' })).json();
       if (issued.token_type !== 'DPoP') throw new Error(`no DPoP-bound token: ${JSON.stringify(issued)}`);
       const ath = createHash('sha256').update(issued.access_token).digest('base64url');
-      return { method: 'GET', path: '/auth/userinfo', headers: { authorization: `DPoP ${issued.access_token}` }, setupRequest: withProof(proofs({ method: 'GET', url: `${base}/auth/userinfo`, ath })) };
+      return { method: 'GET', path: '/auth/userinfo', headers: { authorization: `DPoP ${issued.access_token}` }, setupRequest: withDpopProofs(prove, { method: 'GET', url: `${base}/auth/userinfo`, ath }, SECONDS + WARMUP) };
     });
   }
   await scenario('refresh-token', async () => refreshStep(app, await refreshFamilies(service, seeded, REFRESH_FAMILIES)));

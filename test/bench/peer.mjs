@@ -10,8 +10,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { drive } from './lib/drive.mjs';
-import { refreshStep } from './lib/flows.mjs';
-import { dpopProver, FORM } from './lib/seed.mjs';
+import { dpopClientCredentialsStep, refreshStep } from './lib/flows.mjs';
+import { dpopProver } from './lib/seed.mjs';
 import { startService, waitReady } from './lib/service.mjs';
 import { refreshFamilies, seedWorld } from './lib/world.mjs';
 
@@ -86,12 +86,7 @@ async function main() {
   const prove = dpopProver();
   const ourOwn = {
     refresh: async () => drive(service, 'refresh-token', refreshStep(world.app, await refreshFamilies(service, world, 1024)), { seconds: SECONDS, warmup: WARMUP }),
-    dpop: async () => {
-      const iat = Math.floor(Date.now() / 1000) + Math.floor((SECONDS + WARMUP) / 2);
-      const proofs = Array.from({ length: 20_000 * (SECONDS + WARMUP) }, () => prove({ method: 'POST', url: ourToken, iat }));
-      let next = 0;
-      return drive(service, 'dpop-client-credentials-login', { method: 'POST', path: '/auth/token', headers: { ...FORM, authorization: world.secret.basic }, body: 'grant_type=client_credentials', setupRequest: (req) => ({ ...req, headers: { ...req.headers, dpop: proofs[next++ % proofs.length] } }) }, { seconds: SECONDS, warmup: WARMUP });
-    },
+    dpop: async () => drive(service, 'dpop-client-credentials-login', dpopClientCredentialsStep(service.base, world.secret, prove, SECONDS + WARMUP), { seconds: SECONDS, warmup: WARMUP }),
   };
 
   const rounds = [];

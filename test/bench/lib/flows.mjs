@@ -145,3 +145,20 @@ export function refreshStep(client, families) {
     onResponse: (status, body) => { handOver = status === 200 ? JSON.parse(body).refresh_token : undefined; },
   };
 }
+
+/**
+ * A scenario's DPoP proofs for one request (RFC 9449), one per request (each a signature to verify and a jti row),
+ * signed before the scenario with an iat mid-run, within the service's 60 s window: enough for 20,000 requests a
+ * second over `seconds` (a proof sent twice is a replay, answered 401). Each request takes the next in its DPoP header.
+ */
+export function withDpopProofs(prove, request, seconds) {
+  const iat = Math.floor(Date.now() / 1000) + Math.floor(seconds / 2);
+  const proofs = Array.from({ length: 20_000 * seconds }, () => prove({ ...request, iat }));
+  let next = 0;
+  return (req) => ({ ...req, headers: { ...req.headers, dpop: proofs[next++ % proofs.length] } });
+}
+
+/** DPoP-bound client_credentials of a client_secret_basic client, a proof each. */
+export function dpopClientCredentialsStep(base, client, prove, seconds) {
+  return { method: 'POST', path: '/auth/token', headers: { ...FORM, authorization: client.basic }, body: 'grant_type=client_credentials', setupRequest: withDpopProofs(prove, { method: 'POST', url: `${base}/auth/token` }, seconds) };
+}
