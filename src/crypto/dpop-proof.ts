@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, randomUUID, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { decodeBase64Url } from './base64url.js';
+import { decodeBase64Url, encodeBase64Url } from './base64url.js';
 import { JWS_ALGORITHMS, type JwsAlgorithm } from './jws-algorithms.js';
 import { signJws, verifyJwsSignature } from './jws-signature.js';
 import { parsePublicKey, PublicKeyError, type RegisteredPublicKey, toKeyObject } from './public-key.js';
@@ -163,7 +163,7 @@ export function createDpopProof(privateKey: KeyObject, request: DpopProofRequest
     ...(request.accessToken === undefined ? {} : { ath: dpopAccessTokenHash(request.accessToken) }),
     ...(request.nonce === undefined ? {} : { nonce: request.nonce }),
   };
-  const input = `${encode({ typ: 'dpop+jwt', alg, jwk })}.${encode(payload)}`;
+  const input = `${encodeBase64Url(JSON.stringify({ typ: 'dpop+jwt', alg, jwk }))}.${encodeBase64Url(JSON.stringify(payload))}`;
   return `${input}.${signJws(alg, input, privateKey).toString('base64url')}`;
 }
 
@@ -172,10 +172,6 @@ function defaultAlgorithm(key: KeyObject): JwsAlgorithm {
   if (key.asymmetricKeyType === 'ed25519') return 'EdDSA';
   if (key.asymmetricKeyType === 'rsa') return 'PS256';
   throw new DpopProofError('A DPoP key must be EC P-256, Ed25519 or RSA');
-}
-
-function encode(value: object): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
 function decodeJsonObject(segment: string, part: string): Record<string, unknown> {
