@@ -9,7 +9,7 @@ import { DirectoryStore } from '../directory/directory-store.js';
 import { type PersonByPid, PersonLookup } from '../directory/lookups.js';
 import { AccessTokenVerifier } from '../tokens/access-token-verifier.js';
 import { type Principal } from '../tokens/principal.js';
-import { extractBearerToken } from '../tokens/bearer-token.strategy.js';
+import { extractBearerToken } from '../tokens/bearer-token-authenticator.js';
 import { PrincipalStanding } from '../tokens/principal-standing.service.js';
 import type { EidLoginDto } from './registrant-login.dto.js';
 

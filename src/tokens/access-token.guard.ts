@@ -2,7 +2,7 @@ import { type CanActivate, createParamDecorator, ExecutionContext, Injectable, S
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BearerTokenError } from '../common/protocol-errors.js';
-import { BearerTokenStrategy, RegistrantTokenStrategy } from './bearer-token.strategy.js';
+import { BearerTokenAuthenticator, RegistrantTokenAuthenticator } from './bearer-token-authenticator.js';
 import { Principal } from './principal.js';
 import { PrincipalStanding } from './principal-standing.service.js';
 import { SenderBinding } from './sender-constraint/sender-binding.service.js';
@@ -25,7 +25,7 @@ type Authenticated = FastifyRequest & { user: Principal };
 
 /**
  * Authenticates the bearer token (access or registrant), with the proof of
- * its binding if it has one (BearerTokenStrategy, SenderBinding), narrows it
+ * its binding if it has one (BearerTokenAuthenticator, SenderBinding), narrows it
  * to what its client, entity and party hold now (PrincipalStanding; a token
  * that no longer stands is invalid_token), then checks RequireScope against
  * that live scope. Called directly, not through passport: its per-request
@@ -35,14 +35,14 @@ type Authenticated = FastifyRequest & { user: Principal };
 export class AccessTokenGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly bearer: BearerTokenStrategy,
+    private readonly bearer: BearerTokenAuthenticator,
     private readonly standing: PrincipalStanding,
     private readonly binding: SenderBinding,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<Authenticated>();
-    request.user = await this.bearer.validate(request);
+    request.user = await this.bearer.authenticate(request);
     const targets = [context.getHandler(), context.getClass()];
     const dpop = /^DPoP\s/i.test(request.headers.authorization ?? '');
     // RFC 9449 §9: a fresh nonce with each DPoP answer, so the client's next proof has one.
@@ -62,11 +62,11 @@ export class AccessTokenGuard implements CanActivate {
 /** Registrant tokens only; scope rules do not apply to a person acting for itself. */
 @Injectable()
 export class RegistrantTokenGuard implements CanActivate {
-  constructor(private readonly registrant: RegistrantTokenStrategy) {}
+  constructor(private readonly registrant: RegistrantTokenAuthenticator) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<Authenticated>();
-    request.user = await this.registrant.validate(request);
+    request.user = await this.registrant.authenticate(request);
     return true;
   }
 }

@@ -7,7 +7,7 @@ import { AccessTokenGuard, RegistrantTokenGuard } from './access-token.guard.js'
 import { AccessTokenIssuer } from './access-token-issuer.js';
 import { AccessTokenVerifier } from './access-token-verifier.js';
 import { IdTokenIssuer } from './id-token-issuer.js';
-import { BearerTokenStrategy, RegistrantTokenStrategy } from './bearer-token.strategy.js';
+import { BearerTokenAuthenticator, RegistrantTokenAuthenticator } from './bearer-token-authenticator.js';
 import { RegistrantTokens } from './registrant-tokens.service.js';
 import { RevocationList } from './revocation-list.service.js';
 import { PrincipalStanding } from './principal-standing.service.js';
@@ -28,8 +28,8 @@ export const TOKENS_TABLES = [SigningKeyRecord, RevokedTokenRecord, RevokedSubje
   providers: [
     // Client secrets, process and refresh tokens are kept as digests keyed by TOKEN_SECRET (main.ts makes sure it is set).
     { provide: SecretDigest, useFactory: (config: AppConfig) => new SecretDigest(config.tokenSecret!, config.tokenSecretsPrevious), inject: [APP_CONFIG] },
-    SigningKeys, RevocationList, AccessTokenIssuer, IdTokenIssuer, AccessTokenVerifier, RegistrantTokens, TokenReader, BearerTokenStrategy, RegistrantTokenStrategy, AccessTokenGuard, RegistrantTokenGuard, PrincipalStanding, DpopProofs, SenderBinding],
+    SigningKeys, RevocationList, AccessTokenIssuer, IdTokenIssuer, AccessTokenVerifier, RegistrantTokens, TokenReader, BearerTokenAuthenticator, RegistrantTokenAuthenticator, AccessTokenGuard, RegistrantTokenGuard, PrincipalStanding, DpopProofs, SenderBinding],
   // The guards' own dependencies too: a guard is made in each module that uses it.
-  exports: [SecretDigest, SigningKeys, RevocationList, AccessTokenIssuer, IdTokenIssuer, IdTokenIssuer, AccessTokenVerifier, RegistrantTokens, TokenReader, BearerTokenStrategy, RegistrantTokenStrategy, AccessTokenGuard, RegistrantTokenGuard, PrincipalStanding, DpopProofs, SenderBinding],
+  exports: [SecretDigest, SigningKeys, RevocationList, AccessTokenIssuer, IdTokenIssuer, AccessTokenVerifier, RegistrantTokens, TokenReader, BearerTokenAuthenticator, RegistrantTokenAuthenticator, AccessTokenGuard, RegistrantTokenGuard, PrincipalStanding, DpopProofs, SenderBinding],
 })
 export class TokensModule {}

@@ -33,13 +33,13 @@ export function extractAccessToken(header: string | string[] | undefined, dpopAl
  * with the DPoP scheme; then its sender must hold what it is bound to.
  */
 @Injectable()
-export class BearerTokenStrategy {
+export class BearerTokenAuthenticator {
   constructor(
     private readonly tokens: TokenReader,
     private readonly binding: SenderBinding,
   ) {}
 
-  async validate(request: FastifyRequest): Promise<Principal> {
+  async authenticate(request: FastifyRequest): Promise<Principal> {
     const presented = extractAccessToken(request.headers.authorization, this.binding.dpopAlgs);
     const read = await this.tokens.read(presented.token);
     if (read === null) throw BearerTokenError.invalid(undefined, presented.scheme === 'DPoP' ? this.binding.dpopAlgs : undefined);
@@ -50,10 +50,10 @@ export class BearerTokenStrategy {
 
 /** Registrant tokens only: for routes that a person, not a machine, calls. */
 @Injectable()
-export class RegistrantTokenStrategy {
+export class RegistrantTokenAuthenticator {
   constructor(private readonly registrantTokens: RegistrantTokens) {}
 
-  async validate(request: FastifyRequest): Promise<Principal> {
+  async authenticate(request: FastifyRequest): Promise<Principal> {
     const payload = await this.registrantTokens.verify(extractBearerToken(request.headers.authorization));
     if (payload === null) throw BearerTokenError.invalid();
     return Principal.fromRegistrantToken(payload);
