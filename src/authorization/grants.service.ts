@@ -39,6 +39,14 @@ export interface RedeemableCode {
   readonly expired: boolean;
 }
 
+/** A refresh token as stored: its digest, when it was used, whether it and its grant are live. */
+export interface StoredRefreshToken {
+  readonly grant: Grant;
+  readonly digest: string;
+  readonly usedAt: Date | null;
+  readonly live: boolean;
+}
+
 /** A grant's columns as Grant's fields, from `grants g`. */
 export const GRANT_COLUMNS = `g.id, g.client_id AS "clientId", g.entity_id AS "entityId", g.party_id AS "partyId", g.scope, g.login_session_id AS "loginSessionId",
   g.auth_time AS "authTime", g.amr, g.dpop_jkt AS "dpopJkt", g.expires_at AS "expiresAt"`;
@@ -148,8 +156,22 @@ export class Grants {
   /** The grant a refresh token belongs to, live or not (for revocation by its client). */
   async findAnyByRefreshToken(token: string): Promise<Grant | null> {
     if (token.length > 64) return null;
-    const [row]: Grant[] = await this.dataSource.query(`SELECT ${GRANT_COLUMNS} FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.digest = ANY($1)`, [this.digest.digestsUnderEveryKey(token)]);
-    return row ?? null;
+    return (await this.findRefreshToken(this.digest.digestsUnderEveryKey(token)))?.grant ?? null;
+  }
+
+  /**
+   * A refresh token by its digests under every key, with its grant, used or
+   * not, live or not (the token and its grant unexpired, the grant not ended).
+   */
+  async findRefreshToken(digests: readonly string[]): Promise<StoredRefreshToken | null> {
+    const [row]: (Grant & Omit<StoredRefreshToken, 'grant'>)[] = await this.dataSource.query(
+      `SELECT ${GRANT_COLUMNS}, t.digest, t.used_at AS "usedAt", (t.expires_at > now() AND g.expires_at > now() AND g.revoked_at IS NULL) AS live
+         FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.digest = ANY($1)`,
+      [digests],
+    );
+    if (row === undefined) return null;
+    const { digest, usedAt, live, ...grant } = row;
+    return { grant, digest, usedAt, live };
   }
 
   private async insertGrant(grant: NewGrant, tx: EntityManager): Promise<string> {

@@ -105,13 +105,9 @@ export class RefreshRotation {
     const known = remember ? this.successors.get(digests[0]) : undefined;
     // Only a token that looks usable skips the read: any other goes the way that ends a reused one's grant.
     if (known !== undefined && known.clientId === clientId && (known.dpopJkt === null || known.dpopJkt === jkt)) return { digest: digests[0], grant: known, remembered: true };
-    const [row]: (Grant & { digest: string; usedAt: Date | null; live: boolean })[] = await this.dataSource.query(
-      `SELECT ${GRANT_COLUMNS}, t.digest, t.used_at AS "usedAt", (t.expires_at > now() AND g.expires_at > now() AND g.revoked_at IS NULL) AS live
-         FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.digest = ANY($1)`,
-      [digests],
-    );
-    if (row === undefined) return null;
-    const { digest, usedAt, live, ...grant } = row;
+    const stored = await this.grants.findRefreshToken(digests);
+    if (stored === null) return null;
+    const { digest, usedAt, live, grant } = stored;
     if (usedAt !== null) {
       await this.grants.end(grant.id, grant.entityId); // a used refresh token again means two holders
       return 'reused';
